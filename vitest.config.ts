@@ -20,6 +20,8 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'int',
+          // Unit tests run first (group 0); the CLI-heavy group runs after them with its own cap.
+          sequence: { groupOrder: 1 },
           include: ['packages/*/src/**/*.int.test.ts', 'e2e/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
