@@ -72,7 +72,10 @@ export function parseDirectives(text: string): Directives {
     directiveStart.lastIndex = end;
   }
   kept.push(text.slice(cursor));
-  directives.remainingText = kept.join('').replace(/\s+/g, ' ').trim();
+  directives.remainingText = kept
+    .map((piece) => piece.trim())
+    .filter((piece) => piece !== '')
+    .join(' ');
   return directives;
 }
 
