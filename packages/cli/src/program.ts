@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerKeysCommand } from './keys-command.js';
 import { registerScriptedModelCommand } from './scripted-model-command.js';
+import { registerServeCommand } from './serve-command.js';
 
 /**
  * Builds the `agent-sessions` command line.
@@ -13,6 +15,8 @@ export function createProgram(): Command {
   const program = new Command('agent-sessions')
     .description('Run Claude Agent SDK agents as a durable, multi-user service')
     .version('0.1.0');
+  registerServeCommand(program);
+  registerKeysCommand(program);
   registerScriptedModelCommand(program);
   return program;
 }

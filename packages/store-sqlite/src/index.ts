@@ -1,1 +1,3 @@
-export {};
+export * from './migrate.js';
+export * from './migrations.js';
+export * from './sqlite-store.js';

@@ -1,1 +1,2 @@
-export {};
+export * from './event-log.js';
+export * from './transcript-session-store.js';

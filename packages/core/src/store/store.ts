@@ -207,18 +207,37 @@ export interface TranscriptEntry {
 
 export interface Store {
   // Sessions
+  /** Rejects with `StoreError` `SESSION_EXISTS` when the id is taken. Status starts `idle`. */
   createSession(input: NewSession): Promise<SessionRecord>;
   getSession(id: string): Promise<SessionRecord | null>;
+  /** A tenant's sessions, newest first (by `createdAt`, then `id`), cursor-paginated. */
   listSessions(options: ListOptions): Promise<Page<SessionRecord>>;
   /** Sessions whose status is not `closed`, for crash recovery on start. */
   listOpenSessions(): Promise<SessionRecord[]>;
-  /** Removes the session and everything that belongs to it (log, inbox, transcript...). */
+  /**
+   * Removes the session and everything that belongs to it (log, inbox, permissions, turns, and
+   * the transcripts stored under its `id` and its current `sdkSessionId`). False if unknown.
+   */
   deleteSession(id: string): Promise<boolean>;
-  /** Ids of sessions whose `lastActiveAt` is older than `before` (retention). */
+  /** Ids of sessions whose `lastActiveAt` is older than `before` (retention), oldest first. */
   listSessionsInactiveSince(before: number, limit?: number): Promise<string[]>;
 
   // The event log (the one write path)
+  /**
+   * Appends `entries` (seq assigned here) and applies `mutations` in order, in one
+   * transaction; also sets the session's `lastSeq` and `updatedAt`. Rejects with a
+   * `StoreError` (`SESSION_NOT_FOUND`, `MESSAGE_NOT_FOUND`, `PERMISSION_NOT_FOUND`, `CONFLICT`)
+   * and changes nothing when the session is unknown or a mutation cannot apply.
+   *
+   * Mutation rules: `inbox.insert` takes the seq of this commit's `message.queued` entry with
+   * the same `messageId` (else the commit's first entry, else the session's `lastSeq`) and
+   * adds 1 to `messageCount`; `inbox.update` sets `startedAt` for `started` and `endedAt` for
+   * `completed`/`cancelled`; `permission.resolve` on an already resolved request is a
+   * `CONFLICT`; `turn.record` adds usage and cost to the session and 1 to `turnCount`.
+   * Entries must be JSON-safe: they are stored and returned as JSON.
+   */
   commit(sessionId: string, input: CommitInput): Promise<CommitResult>;
+  /** Entries in seq order; an unknown session reads as empty. */
   readLog(sessionId: string, options?: ReadOptions): Promise<LogEntry[]>;
   /** Highest committed seq, 0 for an empty log. */
   lastSeq(sessionId: string): Promise<number>;
@@ -231,18 +250,26 @@ export interface Store {
 
   // Permissions
   getPermission(requestId: string): Promise<PermissionRecord | null>;
+  /** Pending requests, oldest first. */
   listPendingPermissions(sessionId: string): Promise<PermissionRecord[]>;
 
   // Usage
+  /** Turns in the order they were recorded. */
   listTurns(sessionId: string): Promise<TurnRecord[]>;
   /** Sum of turn cost for a tenant since `since` (ms epoch): daily budgets. */
   tenantCostSince(tenantId: string, since: number): Promise<number>;
 
-  // SDK transcript (backs the SDK `sessionStore` adapter; keyed by OUR session id)
+  // SDK transcript (backs the SDK `sessionStore` adapter; keyed by the SDK session id, which
+  // is OUR session id unless `sdkSessionId` says otherwise). `subpath` '' is the main
+  // transcript. Transcripts do not require a session row: the SDK may write before one exists.
+  /** Appends in order; an entry whose `uuid` is already stored under this key is skipped. */
   appendTranscript(sessionId: string, subpath: string, entries: TranscriptEntry[]): Promise<void>;
+  /** Entries in append order, or null when nothing was ever stored under this key. */
   loadTranscript(sessionId: string, subpath: string): Promise<TranscriptEntry[] | null>;
+  /** The non-empty subpaths (subagent transcripts) stored for the session. */
   listTranscriptSubpaths(sessionId: string): Promise<string[]>;
-  deleteTranscript(sessionId: string): Promise<void>;
+  /** Deletes one subpath, or with no `subpath` the main transcript and every subpath. */
+  deleteTranscript(sessionId: string, subpath?: string): Promise<void>;
 
   close(): Promise<void>;
 }

@@ -1,0 +1,128 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The server's Prometheus metrics, on their own registry (several servers may share a process). */
+export interface ServerMetrics {
+  registry: Registry;
+  sessionsByStatus: Gauge<'status'>;
+  liveRunners: Gauge;
+  queueDepth: Gauge;
+  wsConnections: Gauge;
+  sseConnections: Gauge;
+  turnDuration: Histogram<'outcome'>;
+  firstToken: Histogram;
+  costUsd: Counter;
+  tokens: Counter<'kind'>;
+  rateLimitRejections: Counter<'scope'>;
+  slowConsumerDisconnects: Counter<'transport'>;
+  httpRequests: Counter<'method' | 'status'>;
+  invalidFrames: Counter<'code'>;
+}
+
+/**
+ * Creates the metrics; `collect` callbacks read current values (sessions by status, live
+ * runners) at scrape time, so they never drift.
+ *
+ * @example
+ * ```ts
+ * const metrics = createServerMetrics({ liveRunners: () => service.liveRunnerCount() });
+ * response.end(await metrics.registry.metrics());
+ * ```
+ */
+export function createServerMetrics(sources: {
+  liveRunners?: () => number;
+  sessionsByStatus?: () => Promise<Record<string, number>>;
+  defaultMetrics?: boolean;
+}): ServerMetrics {
+  const registry = new Registry();
+  if (sources.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+  const sessionsByStatus = new Gauge({
+    name: 'agent_sessions_sessions',
+    help: 'Sessions by status (closed sessions excluded)',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      if (!sources.sessionsByStatus) return;
+      const counts = await sources.sessionsByStatus();
+      this.reset();
+      for (const status of ['idle', 'running', 'waiting_permission', 'hibernated']) {
+        this.set({ status }, counts[status] ?? 0);
+      }
+    },
+  });
+  const liveRunners = new Gauge({
+    name: 'agent_sessions_live_runners',
+    help: 'Live Claude CLI processes (warm runners)',
+    registers: [registry],
+    collect() {
+      if (sources.liveRunners) this.set(sources.liveRunners());
+    },
+  });
+  return {
+    registry,
+    sessionsByStatus,
+    liveRunners,
+    queueDepth: new Gauge({
+      name: 'agent_sessions_queued_messages',
+      help: 'User messages queued and not yet started, over all sessions',
+      registers: [registry],
+    }),
+    wsConnections: new Gauge({
+      name: 'agent_sessions_ws_connections',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+    }),
+    sseConnections: new Gauge({
+      name: 'agent_sessions_sse_connections',
+      help: 'Open SSE streams',
+      registers: [registry],
+    }),
+    turnDuration: new Histogram({
+      name: 'agent_sessions_turn_duration_seconds',
+      help: 'Turn duration from message.started to turn.ended',
+      labelNames: ['outcome'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    firstToken: new Histogram({
+      name: 'agent_sessions_first_token_seconds',
+      help: 'Time from message.started to the first assistant message of the turn',
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    costUsd: new Counter({
+      name: 'agent_sessions_cost_usd_total',
+      help: 'Cost of finished turns in US dollars',
+      registers: [registry],
+    }),
+    tokens: new Counter({
+      name: 'agent_sessions_tokens_total',
+      help: 'Tokens used by finished turns',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    rateLimitRejections: new Counter({
+      name: 'agent_sessions_rate_limit_rejections_total',
+      help: 'Requests and frames refused by a rate limit or budget',
+      labelNames: ['scope'] as const,
+      registers: [registry],
+    }),
+    slowConsumerDisconnects: new Counter({
+      name: 'agent_sessions_slow_consumer_disconnects_total',
+      help: 'Clients cut because they did not read fast enough',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    httpRequests: new Counter({
+      name: 'agent_sessions_http_requests_total',
+      help: 'HTTP requests by method and status',
+      labelNames: ['method', 'status'] as const,
+      registers: [registry],
+    }),
+    invalidFrames: new Counter({
+      name: 'agent_sessions_invalid_frames_total',
+      help: 'WebSocket frames answered with an error frame',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+  };
+}
