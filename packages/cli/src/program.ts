@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerChatCommand } from './chat-command.js';
 import { registerKeysCommand } from './keys-command.js';
 import { registerScriptedModelCommand } from './scripted-model-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -18,5 +19,6 @@ export function createProgram(): Command {
   registerServeCommand(program);
   registerKeysCommand(program);
   registerScriptedModelCommand(program);
+  registerChatCommand(program);
   return program;
 }
