@@ -254,6 +254,13 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         await store.appendTranscript('s1', '', [{ type: 'user', uuid: 'u1' }]);
         await store.appendTranscript('s1', 'subagents/agent-x', [{ type: 'user', uuid: 'u2' }]);
         await store.appendTranscript('sdk-1', '', [{ type: 'user', uuid: 'u3' }]);
+        await store.appendTranscript('sdk-1', 'subagents/agent-y', [{ type: 'user', uuid: 'u5' }]);
+        // A reset switches to a new SDK conversation: the earlier one still belongs to s1.
+        await store.commit('s1', {
+          entries: [{ type: 'session.reset' }],
+          mutations: [{ kind: 'session.update', patch: { sdkSessionId: 'sdk-2' } }],
+        });
+        await store.appendTranscript('sdk-2', '', [{ type: 'user', uuid: 'u4' }]);
         await store.commit('keep', queuedCommit('m2', 'c1', 'other'));
         await store.appendTranscript('keep', '', [{ type: 'user', uuid: 'u1' }]);
 
@@ -267,11 +274,15 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         expect(await store.getPermission('p1')).toBeNull();
         expect(await store.listPendingPermissions('s1')).toEqual([]);
         expect(await store.listTurns('s1')).toEqual([]);
-        expect(await store.tenantCostSince('t1', 0)).toBe(0);
+        // The tenant's spend is not refunded by deleting the session (daily budgets).
+        expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(0.5, 10);
         expect(await store.loadTranscript('s1', '')).toBeNull();
         expect(await store.loadTranscript('s1', 'subagents/agent-x')).toBeNull();
         expect(await store.listTranscriptSubpaths('s1')).toEqual([]);
+        // Every SDK conversation the session ever had goes, not only the current one.
         expect(await store.loadTranscript('sdk-1', '')).toBeNull();
+        expect(await store.listTranscriptSubpaths('sdk-1')).toEqual([]);
+        expect(await store.loadTranscript('sdk-2', '')).toBeNull();
         expect(await store.deleteSession('s1')).toBe(false);
         expect((await store.listSessions({ tenantId: 't1' })).items.map((s) => s.id)).toEqual([
           'keep',
@@ -734,6 +745,34 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         expect(await store.tenantCostSince('t1', 3_001)).toBe(0);
         expect(await store.tenantCostSince('t2', 0)).toBeCloseTo(8, 10);
         expect(await store.tenantCostSince('nobody', 0)).toBe(0);
+      });
+
+      it("keeps counting a deleted session's cost in the tenant's spend (no budget escape)", async () => {
+        await store.createSession({ id: 's1', tenantId: 't1' });
+        await store.createSession({ id: 's2', tenantId: 't1' });
+        const spend = (messageId: string, costUsd: number, endedAt: number): StoreMutation => ({
+          kind: 'turn.record',
+          turn: {
+            messageId,
+            outcome: 'success',
+            costUsd,
+            durationMs: 1,
+            usage: usage(1, 1),
+            endedAt,
+          },
+        });
+        await store.commit('s1', { entries: [], mutations: [spend('m1', 0.75, 1_000)] });
+        await store.commit('s2', { entries: [], mutations: [spend('m2', 0.5, 2_000)] });
+        expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(1.25, 10);
+
+        expect(await store.deleteSession('s1')).toBe(true);
+        expect(await store.deleteSession('s2')).toBe(true);
+        expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(1.25, 10);
+        expect(await store.tenantCostSince('t1', 1_500)).toBeCloseTo(0.5, 10);
+        // A new session with a reused id adds to the spend; it does not replace it.
+        await store.createSession({ id: 's1', tenantId: 't1' });
+        await store.commit('s1', { entries: [], mutations: [spend('m1', 0.25, 3_000)] });
+        expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(1.5, 10);
       });
 
       it('applies session.update patches', async () => {

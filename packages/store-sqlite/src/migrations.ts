@@ -106,4 +106,32 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX transcript_by_key ON transcript_entries (session_id, subpath, id);
     `,
   },
+  {
+    id: 2,
+    name: 'tenant usage ledger that outlives sessions; every SDK session id a session used',
+    sql: `
+      -- Daily budgets must still count a session's spend after the session is deleted, so
+      -- cost goes to an append-only ledger with no foreign key to sessions.
+      CREATE TABLE tenant_usage (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        cost_usd REAL NOT NULL,
+        ended_at INTEGER NOT NULL
+      );
+      CREATE INDEX tenant_usage_by_tenant ON tenant_usage (tenant_id, ended_at);
+      INSERT INTO tenant_usage (tenant_id, session_id, cost_usd, ended_at)
+        SELECT tenant_id, session_id, cost_usd, ended_at FROM turns ORDER BY id;
+
+      -- A reset switches the session to a new SDK session id; deleting the session must also
+      -- delete the transcripts stored under the earlier ones.
+      CREATE TABLE session_sdk_ids (
+        session_id TEXT NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+        sdk_session_id TEXT NOT NULL,
+        PRIMARY KEY (session_id, sdk_session_id)
+      ) WITHOUT ROWID;
+      INSERT INTO session_sdk_ids (session_id, sdk_session_id)
+        SELECT id, sdk_session_id FROM sessions WHERE sdk_session_id IS NOT NULL;
+    `,
+  },
 ];

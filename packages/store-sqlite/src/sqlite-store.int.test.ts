@@ -190,6 +190,39 @@ describe('createSqliteStore', () => {
     expect(() => createSqliteStore({ path })).toThrow(/newer/);
   });
 
+  it('carries the spend and SDK ids of a version-1 database into the ledger (migration 2)', async () => {
+    const db = new Database(path);
+    try {
+      expect(migrate(db, migrations.slice(0, 1))).toEqual([1]);
+      db.prepare(`INSERT INTO sessions (id, tenant_id, options, status, sdk_session_id,
+        created_at, updated_at, last_active_at) VALUES ('s1', 't1', '{}', 'idle', 'sdk-old', 1, 1, 1)`).run();
+      db.prepare(`INSERT INTO turns (session_id, tenant_id, message_id, outcome, cost_usd,
+        duration_ms, input_tokens, output_tokens, cache_read_input_tokens,
+        cache_creation_input_tokens, ended_at) VALUES ('s1', 't1', 'm1', 'success', 0.25, 5,
+        1, 1, 0, 0, 1000)`).run();
+      db.prepare(`INSERT INTO transcript_entries (session_id, subpath, uuid, data)
+        VALUES ('sdk-old', '', 'u1', '{"uuid":"u1"}')`).run();
+    } finally {
+      db.close();
+    }
+    const store = createSqliteStore({ path });
+    try {
+      expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(0.25, 10);
+      // A reset to a new SDK id after the upgrade: both conversations belong to s1.
+      await store.commit('s1', {
+        entries: [{ type: 'session.reset' }],
+        mutations: [{ kind: 'session.update', patch: { sdkSessionId: 'sdk-new' } }],
+      });
+      await store.appendTranscript('sdk-new', '', [{ uuid: 'u2' }]);
+      expect(await store.deleteSession('s1')).toBe(true);
+      expect(await store.tenantCostSince('t1', 0)).toBeCloseTo(0.25, 10);
+      expect(await store.loadTranscript('sdk-old', '')).toBeNull();
+      expect(await store.loadTranscript('sdk-new', '')).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('refuses migration lists whose ids do not increase', () => {
     const db = new Database(':memory:');
     try {

@@ -314,8 +314,17 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       @outcome, @costUsd, @durationMs, @inputTokens, @outputTokens, @cacheReadInputTokens,
       @cacheCreationInputTokens, @endedAt)`),
     listTurns: db.prepare('SELECT * FROM turns WHERE session_id = ? ORDER BY id'),
+    insertUsage: db.prepare(`INSERT INTO tenant_usage (tenant_id, session_id, cost_usd, ended_at)
+      VALUES (?, ?, ?, ?)`),
     tenantCost: db
-      .prepare('SELECT COALESCE(SUM(cost_usd), 0) FROM turns WHERE tenant_id = ? AND ended_at >= ?')
+      .prepare(
+        'SELECT COALESCE(SUM(cost_usd), 0) FROM tenant_usage WHERE tenant_id = ? AND ended_at >= ?',
+      )
+      .pluck(),
+    recordSdkId: db.prepare(`INSERT INTO session_sdk_ids (session_id, sdk_session_id)
+      VALUES (?, ?) ON CONFLICT DO NOTHING`),
+    listSdkIds: db
+      .prepare('SELECT sdk_session_id FROM session_sdk_ids WHERE session_id = ?')
       .pluck(),
 
     insertTranscript: db.prepare(`INSERT INTO transcript_entries (session_id, subpath, uuid, data)
@@ -598,10 +607,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             endedAt: turn.endedAt,
           });
           statements.addTurn.run(tokens);
+          statements.insertUsage.run(head.tenant_id, sessionId, turn.costUsd, turn.endedAt);
           break;
         }
         case 'session.update': {
           applyPatch(sessionId, mutation.patch);
+          if (mutation.patch.sdkSessionId) {
+            statements.recordSdkId.run(sessionId, mutation.patch.sdkSessionId);
+          }
           break;
         }
         default: {
@@ -694,9 +707,11 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       return enqueue(() => {
         const row = statements.getSession.get(id) as SessionRow | undefined;
         if (!row) return false;
+        const sdkSessionIds = new Set(statements.listSdkIds.all(id) as string[]);
+        if (row.sdk_session_id) sdkSessionIds.add(row.sdk_session_id);
         statements.deleteSession.run(id);
         statements.deleteTranscript.run(id);
-        if (row.sdk_session_id) statements.deleteTranscript.run(row.sdk_session_id);
+        for (const sdkSessionId of sdkSessionIds) statements.deleteTranscript.run(sdkSessionId);
         return true;
       });
     },

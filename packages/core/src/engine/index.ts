@@ -27,6 +27,7 @@ export type {
   Runner,
   RunnerOptions,
   TurnOutcome,
+  TurnRefusal,
 } from './runner.js';
 export { createRunner, turnCostDelta } from './runner.js';
 export type { AcquireOptions, RunnerPool, RunnerPoolOptions } from './runner-pool.js';
@@ -34,6 +35,7 @@ export { createRunnerPool } from './runner-pool.js';
 export type { AgentDefaults, SessionAgentOptions } from './sdk-options.js';
 export { buildSdkOptions, parseSessionAgentOptions } from './sdk-options.js';
 export type {
+  BeforeTurnContext,
   CreateSessionInput,
   SendMessageInput,
   SendMessageResult,

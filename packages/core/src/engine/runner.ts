@@ -41,6 +41,14 @@ export interface PermissionAnswer {
   message?: string;
 }
 
+/** Why a queued message must not start: it is cancelled with this code. */
+export interface TurnRefusal {
+  /** Stable UPPER_SNAKE code, e.g. `BUDGET_EXCEEDED`: the `message.cancelled` reason. */
+  code: string;
+  /** A human sentence, recorded in the `error` entry. */
+  message: string;
+}
+
 export interface RunnerOptions {
   sessionId: string;
   store: Store;
@@ -62,6 +70,12 @@ export interface RunnerOptions {
   interruptGraceMs?: number;
   /** How long close() waits for the CLI process to end before aborting it. */
   closeTimeoutMs?: number;
+  /**
+   * Asked right before each queued message starts its turn; a refusal cancels the message
+   * (`message.cancelled` with the refusal's code as reason, then an `error` entry) and the
+   * runner goes on with the next one. A hook that throws lets the turn run (logged).
+   */
+  beforeTurn?: (message: InboxMessage) => Promise<TurnRefusal | null> | TurnRefusal | null;
   /** Called with true when the runner starts working through its inbox, false once drained. */
   onActivity?: (busy: boolean) => void;
   logger?: EngineLogger;
@@ -375,6 +389,7 @@ export function createRunner(options: RunnerOptions): Runner {
     if (permissions.size === 0 && turn === current && current && !current.settled) {
       withStatus('running', resolvedEntries, resolvedMutations);
     }
+    resolvedMutations.push({ kind: 'session.update', patch: { lastActiveAt: now() } });
     await commitQuietly(
       { entries: resolvedEntries, mutations: resolvedMutations },
       'permission.resolved',
@@ -738,7 +753,7 @@ export function createRunner(options: RunnerOptions): Runner {
         await finishTurn(current, { kind: 'exit', error: null });
         return;
       }
-      current.startedAt = now();
+      // durationMs keeps counting from message.started: a cold start is part of the user's wait.
       process.input.push({
         type: 'user',
         message: { role: 'user', content: message.content as SDKUserMessage['message']['content'] },
@@ -755,6 +770,39 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  /** Asks `beforeTurn`; on a refusal cancels the message and returns true. */
+  async function refusedBeforeTurn(message: InboxMessage): Promise<boolean> {
+    if (!options.beforeTurn) return false;
+    let refusal: TurnRefusal | null;
+    try {
+      refusal = await options.beforeTurn(message);
+    } catch (error) {
+      logger.error?.('runner: beforeTurn failed; running the turn', {
+        sessionId,
+        error: errorText(error),
+      });
+      return false;
+    }
+    if (!refusal) return false;
+    await commit({
+      entries: [
+        { type: 'message.cancelled', messageId: message.id, reason: refusal.code },
+        { type: 'error', code: refusal.code, error: refusal.message, messageId: message.id },
+      ],
+      mutations: [
+        {
+          kind: 'inbox.update',
+          messageId: message.id,
+          status: 'cancelled',
+          at: now(),
+          reason: refusal.code,
+        },
+        { kind: 'session.update', patch: { lastActiveAt: now() } },
+      ],
+    });
+    return true;
+  }
+
   function pickNext(queued: InboxMessage[]): InboxMessage | undefined {
     return queued.find((message) => message.policy === 'interrupt') ?? queued[0];
   }
@@ -769,6 +817,7 @@ export function createRunner(options: RunnerOptions): Runner {
         const next = pickNext(await store.listMessages(sessionId, 'queued'));
         if (!next) break;
         reportBusy(true);
+        if (await refusedBeforeTurn(next)) continue;
         await runTurn(next);
       }
     }
@@ -809,8 +858,9 @@ export function createRunner(options: RunnerOptions): Runner {
     if (warmQuery) return true;
     if (warming) return warming;
     warming = (async () => {
+      let start: PreparedStart | null = null;
       try {
-        const start = await prepareStart();
+        start = await prepareStart();
         const warmed = await runStartup({ options: start.options });
         if (closed || live) {
           warmed.close();
@@ -828,6 +878,13 @@ export function createRunner(options: RunnerOptions): Runner {
           sessionId,
           error: errorText(error),
         });
+        if (start) {
+          // A failed startup() (an initialize timeout) leaves its CLI child running: stop it,
+          // or it would hold memory outside the live-process cap.
+          const pids = findCliProcessIds(start.sdkSessionId);
+          start.abort.abort();
+          await waitForExit(pids, 500, 3000);
+        }
         return false;
       } finally {
         warming = null;

@@ -99,6 +99,18 @@ describe('createSessionService commands', () => {
     expect(await store.getSession(fresh.id)).not.toBeNull();
   });
 
+  it('cleanup keeps an inactive-looking session that still has work queued', async () => {
+    const old = await store.createSession({
+      id: 'old-with-work',
+      tenantId: 't',
+      now: Date.now() - 10_000,
+    });
+    // Queued (say, by another node) but not started yet: lastActiveAt alone says "inactive".
+    await queueDirectly(old.id, 1);
+    expect(await service.cleanup(5_000)).toEqual([]);
+    expect(await store.getSession(old.id)).not.toBeNull();
+  });
+
   it('refuses new work after shutdown', async () => {
     const session = await service.createSession('t');
     await service.shutdown();

@@ -16,7 +16,7 @@ import type {
 import { type RecoveryReport, recoverSessions } from './crash-recovery.js';
 import { createEngineError } from './engine-error.js';
 import { type EngineLogger, silentLogger } from './engine-logger.js';
-import { createRunner, type PermissionAnswer } from './runner.js';
+import { createRunner, type PermissionAnswer, type TurnRefusal } from './runner.js';
 import { createRunnerPool } from './runner-pool.js';
 import {
   type AgentDefaults,
@@ -24,6 +24,18 @@ import {
   parseSessionAgentOptions,
   type SessionAgentOptions,
 } from './sdk-options.js';
+
+/** What `beforeTurn` is asked about: the session and the message about to start. */
+export interface BeforeTurnContext {
+  session: SessionRecord;
+  message: InboxMessage;
+}
+
+/** The first instant (ms epoch) of the UTC day holding `time`: daily budgets reset there. */
+function startOfUtcDay(time: number): number {
+  const date = new Date(time);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+}
 
 export interface SessionServiceOptions {
   store: Store;
@@ -44,6 +56,19 @@ export interface SessionServiceOptions {
   permissionTimeoutMs?: number;
   /** Most messages a session may have queued (QUEUE_FULL beyond). Default 100. */
   maxQueuedPerSession?: number;
+  /**
+   * Per-tenant spend limit per UTC day, in USD, checked right before each turn starts (a
+   * message queued while there was budget left does not run once it is spent): the message is
+   * cancelled with reason `BUDGET_EXCEEDED` and an `error` entry. Default: no limit.
+   */
+  dailyBudgetUsd?: number;
+  /**
+   * Asked right before each turn starts, after the budget check; return a refusal to cancel
+   * the message (`message.cancelled` with the refusal's code, then an `error` entry).
+   */
+  beforeTurn?: (
+    context: BeforeTurnContext,
+  ) => Promise<TurnRefusal | null | undefined> | TurnRefusal | null | undefined;
   /** Defaults to `createTranscriptSessionStore(store)`. */
   sessionStore?: SessionStore;
   /** Grace for an interrupted turn to settle before its process is closed (default 5000). */
@@ -140,6 +165,26 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   const workspaceRoot = resolve(options.workspaceRoot);
   const maxQueued = options.maxQueuedPerSession ?? 100;
   let shuttingDown = false;
+  const dailyBudgetUsd = options.dailyBudgetUsd;
+  const hasTurnCheck = (dailyBudgetUsd !== undefined && dailyBudgetUsd > 0) || !!options.beforeTurn;
+
+  async function checkBeforeTurn(
+    sessionId: string,
+    message: InboxMessage,
+  ): Promise<TurnRefusal | null> {
+    const session = await store.getSession(sessionId);
+    if (!session) return null;
+    if (dailyBudgetUsd !== undefined && dailyBudgetUsd > 0) {
+      const spent = await store.tenantCostSince(session.tenantId, startOfUtcDay(Date.now()));
+      if (spent >= dailyBudgetUsd) {
+        return {
+          code: 'BUDGET_EXCEEDED',
+          message: `The daily budget of $${dailyBudgetUsd} is used up ($${spent.toFixed(4)} spent today, UTC).`,
+        };
+      }
+    }
+    return (await options.beforeTurn?.({ session, message })) ?? null;
+  }
 
   function workspaceOf(sessionId: string): string {
     if (!SAFE_ID.test(sessionId)) {
@@ -166,6 +211,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           ),
         onActivity,
         logger,
+        ...(hasTurnCheck
+          ? { beforeTurn: (message: InboxMessage) => checkBeforeTurn(sessionId, message) }
+          : {}),
         ...(options.turnTimeoutMs !== undefined ? { turnTimeoutMs: options.turnTimeoutMs } : {}),
         ...(options.permissionTimeoutMs !== undefined
           ? { permissionTimeoutMs: options.permissionTimeoutMs }
@@ -291,6 +339,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
               createdAt: Date.now(),
             },
           },
+          // A session with work queued is active: retention must not remove it before it runs.
+          { kind: 'session.update', patch: { lastActiveAt: Date.now() } },
         ],
         ...(clientMessageId !== undefined ? { dedupeClientMessageId: clientMessageId } : {}),
       });
@@ -359,6 +409,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const deleted: string[] = [];
       for (const sessionId of ids) {
         if (pool.get(sessionId)?.isBusy()) continue;
+        // Work still queued or running (maybe on another node, or not woken yet): keep it.
+        if ((await hasPendingWork(sessionId)).length > 0) continue;
         if (await deleteOne(sessionId)) deleted.push(sessionId);
       }
       return deleted;

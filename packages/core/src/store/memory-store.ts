@@ -45,6 +45,15 @@ interface SessionData {
   clientMessageIds: Map<string, string>;
   permissionIds: string[];
   turns: TurnRecord[];
+  /** Every SDK session id this session ever used (a reset picks a new one). */
+  sdkSessionIds: Set<string>;
+}
+
+/** One row of the per-tenant usage ledger: outlives the session it came from. */
+interface LedgerRow {
+  tenantId: string;
+  costUsd: number;
+  endedAt: number;
 }
 
 function emptyUsage(): Usage {
@@ -75,6 +84,8 @@ export function createMemoryStore(): Store {
   const messages = new Map<string, InboxMessage>();
   const permissions = new Map<string, PermissionRecord>();
   const transcripts = new Map<string, Map<string, TranscriptKey>>();
+  // Budgets count what a tenant spent, also in sessions deleted since: append-only.
+  const ledger: LedgerRow[] = [];
   let closed = false;
 
   function assertOpen(): void {
@@ -236,6 +247,10 @@ export function createMemoryStore(): Store {
     }
 
     // Everything applied: publish the staged state in one synchronous step.
+    if (record.sdkSessionId) data.sdkSessionIds.add(record.sdkSessionId);
+    for (const turn of newTurns) {
+      ledger.push({ tenantId: record.tenantId, costUsd: turn.costUsd, endedAt: turn.endedAt });
+    }
     record.lastSeq += entries.length;
     record.updatedAt = Date.now();
     data.record = record;
@@ -286,6 +301,7 @@ export function createMemoryStore(): Store {
         clientMessageIds: new Map(),
         permissionIds: [],
         turns: [],
+        sdkSessionIds: new Set(),
       });
       return clone(record);
     },
@@ -336,7 +352,7 @@ export function createMemoryStore(): Store {
       for (const messageId of data.messageIds) messages.delete(messageId);
       for (const requestId of data.permissionIds) permissions.delete(requestId);
       deleteTranscripts(id);
-      if (data.record.sdkSessionId) deleteTranscripts(data.record.sdkSessionId);
+      for (const sdkSessionId of data.sdkSessionIds) deleteTranscripts(sdkSessionId);
       sessions.delete(id);
       return true;
     },
@@ -419,9 +435,8 @@ export function createMemoryStore(): Store {
     async tenantCostSince(tenantId, since) {
       assertOpen();
       let total = 0;
-      for (const data of sessions.values()) {
-        if (data.record.tenantId !== tenantId) continue;
-        for (const turn of data.turns) if (turn.endedAt >= since) total += turn.costUsd;
+      for (const row of ledger) {
+        if (row.tenantId === tenantId && row.endedAt >= since) total += row.costUsd;
       }
       return total;
     },

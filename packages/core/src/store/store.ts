@@ -216,7 +216,9 @@ export interface Store {
   listOpenSessions(): Promise<SessionRecord[]>;
   /**
    * Removes the session and everything that belongs to it (log, inbox, permissions, turns, and
-   * the transcripts stored under its `id` and its current `sdkSessionId`). False if unknown.
+   * the transcripts stored under its `id` and under EVERY `sdkSessionId` it ever had, so the
+   * conversations before a reset go too). False if unknown. The tenant's usage ledger is kept:
+   * `tenantCostSince` still counts the deleted session's turns.
    */
   deleteSession(id: string): Promise<boolean>;
   /** Ids of sessions whose `lastActiveAt` is older than `before` (retention), oldest first. */
@@ -256,7 +258,10 @@ export interface Store {
   // Usage
   /** Turns in the order they were recorded. */
   listTurns(sessionId: string): Promise<TurnRecord[]>;
-  /** Sum of turn cost for a tenant since `since` (ms epoch): daily budgets. */
+  /**
+   * Sum of turn cost for a tenant since `since` (ms epoch): daily budgets. Read from an
+   * append-only ledger that outlives `deleteSession`, so deleting sessions never frees budget.
+   */
   tenantCostSince(tenantId: string, since: number): Promise<number>;
 
   // SDK transcript (backs the SDK `sessionStore` adapter; keyed by the SDK session id, which

@@ -13,6 +13,8 @@ export interface EngineHarnessOptions {
   maxLive?: number;
   hibernateAfterMs?: number;
   turnTimeoutMs?: number;
+  permissionTimeoutMs?: number;
+  dailyBudgetUsd?: number;
   permissionMode?: PermissionMode;
   allowedTools?: string[];
 }
@@ -71,6 +73,10 @@ export async function createEngineHarness(
     maxLive: options.maxLive ?? 4,
     hibernateAfterMs: options.hibernateAfterMs ?? 600_000,
     ...(options.turnTimeoutMs !== undefined ? { turnTimeoutMs: options.turnTimeoutMs } : {}),
+    ...(options.permissionTimeoutMs !== undefined
+      ? { permissionTimeoutMs: options.permissionTimeoutMs }
+      : {}),
+    ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
   });
 
   async function waitForLog(
