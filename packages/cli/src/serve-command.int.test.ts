@@ -147,6 +147,17 @@ describe('agent-sessions serve (a real server process)', () => {
         log.filter((entry) => entry.type === 'message.queued' && entry.messageId === ack.messageId),
       ).toHaveLength(1);
     }
+    // The turn cut by SIGTERM was ended (interrupted) before the exit, and ran only once.
+    const cut = log.filter(
+      (entry) => entry.type === 'turn.ended' && entry.messageId === acks[0]!.messageId,
+    );
+    expect(cut).toHaveLength(1);
+    expect(cut[0]).toMatchObject({ outcome: 'interrupted' });
+    expect(
+      log.filter(
+        (entry) => entry.type === 'message.started' && entry.messageId === acks[0]!.messageId,
+      ),
+    ).toHaveLength(1);
     const seqs = log.map((entry) => entry.seq);
     expect(seqs).toEqual(seqs.map((_, index) => index + 1));
   });

@@ -15,7 +15,8 @@ interface ServeOptions {
 
 /**
  * `agent-sessions serve`: the server from flags and environment (flags win). SIGTERM/SIGINT
- * shut it down gracefully and exit 0; past `shutdownTimeoutMs` the process exits 1 anyway.
+ * shut it down gracefully and exit 0; past `shutdownTimeoutMs` the process exits 1 anyway, and
+ * a second signal during the drain exits 1 at once.
  *
  * @example
  * ```sh
@@ -68,7 +69,11 @@ export function registerServeCommand(program: Command): void {
       }
       let stopping = false;
       const stop = (signal: string) => {
-        if (stopping) return;
+        if (stopping) {
+          // A second Ctrl-C means "now": acknowledged messages are durable either way.
+          process.stderr.write(`agent-sessions: second ${signal}, exiting without draining\n`);
+          process.exit(1);
+        }
         stopping = true;
         process.stdout.write(`agent-sessions: ${signal} received, shutting down\n`);
         const forced = setTimeout(() => {
@@ -87,7 +92,7 @@ export function registerServeCommand(program: Command): void {
           },
         );
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
     });
 }

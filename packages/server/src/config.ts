@@ -73,6 +73,12 @@ export const serverConfigSchema = z.object({
   clientStallTimeoutMs: integer(10).default(30_000),
   turnTimeoutMs: integer(1).optional(),
   permissionTimeoutMs: integer(1).optional(),
+  /**
+   * When set, `GET /metrics` needs `Authorization: Bearer <token>` (API keys do not open it:
+   * metrics span every tenant). Unset, `/metrics` is open like `/healthz`, for scrapers on a
+   * private network.
+   */
+  metricsToken: z.string().min(16).optional(),
   /** Bound on a graceful shutdown; past it the process exits anyway. */
   shutdownTimeoutMs: integer(100).default(10_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -104,6 +110,7 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   clientStallTimeoutMs: 'AGENT_SESSIONS_CLIENT_STALL_TIMEOUT_MS',
   turnTimeoutMs: 'AGENT_SESSIONS_TURN_TIMEOUT_MS',
   permissionTimeoutMs: 'AGENT_SESSIONS_PERMISSION_TIMEOUT_MS',
+  metricsToken: 'AGENT_SESSIONS_METRICS_TOKEN',
   shutdownTimeoutMs: 'AGENT_SESSIONS_SHUTDOWN_TIMEOUT_MS',
   logLevel: 'LOG_LEVEL',
 };

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Store } from '@agent-sessions/core';
@@ -53,6 +54,13 @@ export interface AgentSessionsServer {
 }
 
 type Environment = { Bindings: HttpBindings; Variables: { principal: Principal } };
+
+/** Constant-time comparison of a presented token with the configured one. */
+function sameSecret(presented: string | undefined, expected: string): boolean {
+  if (presented === undefined) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(presented), digest(expected));
+}
 
 async function readJson<Schema extends z.ZodType>(
   context: Context<Environment>,
@@ -131,6 +139,8 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
     if (wire.retryAfterMs !== undefined) {
       context.header('retry-after', String(Math.ceil(wire.retryAfterMs / 1000)));
     }
+    // A 503 while draining must not leave a keep-alive socket for the client to reuse.
+    if (shuttingDown) context.header('connection', 'close');
     return context.json(wire.body, wire.status as 400);
   });
   app.notFound((context) => context.json({ error: 'No such route.', code: 'NOT_FOUND' }, 404));
@@ -164,6 +174,15 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
       : context.json({ status: 'ready', liveRunners: service.liveRunnerCount() }),
   );
   app.get('/metrics', async (context) => {
+    if (
+      config.metricsToken !== undefined &&
+      !sameSecret(bearerToken(context.req.header('authorization')), config.metricsToken)
+    ) {
+      throw new AgentSessionsError(
+        'UNAUTHORIZED',
+        '/metrics needs Authorization: Bearer <AGENT_SESSIONS_METRICS_TOKEN>.',
+      );
+    }
     const text = await metrics.registry.metrics();
     return context.text(text, 200, { 'content-type': metrics.registry.contentType });
   });
@@ -340,8 +359,8 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
       shutdownPromise ??= (async () => {
         shuttingDown = true;
         presence.clear();
-        // Stop accepting connections; requests already in flight still get an answer.
-        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+        // The listener stays open while the engine stops, so a caller arriving now gets the
+        // contract's 503 SHUTTING_DOWN (and upgrades a 503) instead of a refused connection.
         try {
           await service.shutdown();
         } catch (error) {
@@ -351,6 +370,8 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
         await new Promise((resolve) => setTimeout(resolve, 100));
         for (const end of [...sseStreams]) end();
         await ws.closeAll();
+        // Stop accepting; requests already in flight still get an answer.
+        const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
         httpServer.closeIdleConnections();
         const forced = setTimeout(() => httpServer.closeAllConnections(), 2_000);
         forced.unref();

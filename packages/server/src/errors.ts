@@ -3,6 +3,9 @@ import type { Logger } from 'pino';
 import { httpStatusFor } from './http-status.js';
 import { retryAfterMsOf } from './rate-limits.js';
 
+/** Retry-After for a 429 whose cause gives no wait of its own (e.g. QUEUE_FULL). */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+
 /** An error ready for the wire: status, `{error, code}` body, and how long to wait when limited. */
 export interface WireError {
   status: number;
@@ -22,9 +25,12 @@ export interface WireError {
  */
 export function toWireError(error: unknown, logger?: Logger): WireError {
   if (AgentSessionsError.is(error)) {
-    const retryAfterMs = retryAfterMsOf(error);
+    const status = httpStatusFor(error.code);
+    // Every 429 carries Retry-After (the contract); a full queue has no exact time, so 1 s.
+    const retryAfterMs =
+      retryAfterMsOf(error) ?? (status === 429 ? DEFAULT_RETRY_AFTER_MS : undefined);
     return {
-      status: httpStatusFor(error.code),
+      status,
       body: error.toJSON(),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };

@@ -140,14 +140,18 @@ describe('queued-messages cap', () => {
       });
     const statuses: number[] = [];
     const bodies: Array<{ code?: string }> = [];
+    const retryAfter: Array<string | null> = [];
     for (const content of ['[[slow:3000]] first', 'second', 'third', 'fourth', 'fifth']) {
       const response = await post(content);
       statuses.push(response.status);
+      retryAfter.push(response.headers.get('retry-after'));
       bodies.push((await response.json()) as { code?: string });
     }
     expect(statuses.filter((status) => status === 202).length).toBeGreaterThanOrEqual(2);
     expect(statuses).toContain(429);
     expect(bodies.find((body) => body.code !== undefined)).toMatchObject({ code: 'QUEUE_FULL' });
+    // Every 429 carries Retry-After, also when the cause is a full queue.
+    expect(Number(retryAfter[statuses.indexOf(429)])).toBeGreaterThan(0);
     await fetch(`${server.url}/v1/sessions/${id}/interrupt`, { method: 'POST' });
   });
 });

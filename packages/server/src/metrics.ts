@@ -1,5 +1,26 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
+/** `read()` at most once per `maxAgeMs`, one call in flight at a time; a failure is not kept. */
+function cached<T>(read: () => Promise<T>, maxAgeMs: number): () => Promise<T> {
+  let value: { at: number; result: T } | undefined;
+  let inFlight: Promise<T> | undefined;
+  return () => {
+    if (value && Date.now() - value.at < maxAgeMs) return Promise.resolve(value.result);
+    inFlight ??= read().then(
+      (result) => {
+        value = { at: Date.now(), result };
+        inFlight = undefined;
+        return result;
+      },
+      (error: unknown) => {
+        inFlight = undefined;
+        throw error;
+      },
+    );
+    return inFlight;
+  };
+}
+
 /** The server's Prometheus metrics, on their own registry (several servers may share a process). */
 export interface ServerMetrics {
   registry: Registry;
@@ -19,8 +40,8 @@ export interface ServerMetrics {
 }
 
 /**
- * Creates the metrics; `collect` callbacks read current values (sessions by status, live
- * runners) at scrape time, so they never drift.
+ * Creates the metrics; `collect` callbacks read current values at scrape time, so they never
+ * drift: live runners exactly, sessions by status from a store count at most a few seconds old.
  *
  * @example
  * ```ts
@@ -31,9 +52,17 @@ export interface ServerMetrics {
 export function createServerMetrics(sources: {
   liveRunners?: () => number;
   sessionsByStatus?: () => Promise<Record<string, number>>;
+  /**
+   * How long a sessions-by-status count is reused (default 5 s). Counting reads every open
+   * session from the store, so scrapes (or many scrapers) must not each pay for a full scan.
+   */
+  sessionsByStatusMaxAgeMs?: number;
   defaultMetrics?: boolean;
 }): ServerMetrics {
   const registry = new Registry();
+  const countSessions = sources.sessionsByStatus
+    ? cached(sources.sessionsByStatus, sources.sessionsByStatusMaxAgeMs ?? 5_000)
+    : undefined;
   if (sources.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const sessionsByStatus = new Gauge({
     name: 'agent_sessions_sessions',
@@ -41,8 +70,8 @@ export function createServerMetrics(sources: {
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
-      if (!sources.sessionsByStatus) return;
-      const counts = await sources.sessionsByStatus();
+      if (!countSessions) return;
+      const counts = await countSessions();
       this.reset();
       for (const status of ['idle', 'running', 'waiting_permission', 'hibernated']) {
         this.set({ status }, counts[status] ?? 0);

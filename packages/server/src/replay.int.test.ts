@@ -48,9 +48,10 @@ describe('replay after a disconnect', () => {
     const first = await connectWs(`${server.wsUrl}/ws`);
     const ready = await first.waitFor((frame) => frame.type === 'session.ready');
     const sessionId = (ready.session as { id: string }).id;
+    // A tool turn logs entries mid-turn (tool_use, tool_result) before its slow final reply.
     first.send({
       type: 'message',
-      content: '[[slow:2000]] a slow reply that streams for a while',
+      content: `[[slow:1500]] [[tool:Glob:${JSON.stringify({ pattern: '*' })}]]`,
       clientMessageId: 'c-1',
     });
     await first.waitFor((frame) => frame.type === 'message.started');
@@ -58,8 +59,10 @@ describe('replay after a disconnect', () => {
     const lastSeen = seen[seen.length - 1]!.seq;
     await first.close();
 
-    // The turn goes on while nobody listens; reconnect while it still runs.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The turn goes on while nobody listens; reconnect once entries were missed, while it runs.
+    await waitForLog(server, sessionId, (all) =>
+      all.some((entry) => entry.seq > lastSeen && entry.type === 'user'),
+    );
     const second = await connectWs(`${server.wsUrl}/ws?session=${sessionId}&after=${lastSeen}`);
     try {
       const again = await second.waitFor((frame) => frame.type === 'session.ready');
@@ -68,6 +71,10 @@ describe('replay after a disconnect', () => {
       const { entries } = await waitForLog(server, sessionId, (all) =>
         all.some((entry) => entry.type === 'turn.ended'),
       );
+      // The reconnect really was mid-turn: part of the turn came as replay, the rest live.
+      const turnEnded = entries.find((entry) => entry.type === 'turn.ended')!;
+      expect(again.lastSeq as number).toBeGreaterThan(lastSeen);
+      expect(again.lastSeq as number).toBeLessThan(turnEnded.seq);
       const received = logEntries(second.frames).filter(
         (entry) => entry.seq <= entries[entries.length - 1]!.seq,
       );
@@ -92,7 +99,9 @@ describe('replay after a disconnect', () => {
     const post = await fetch(`${server.url}/v1/sessions/${id}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ content: '[[slow:1500]] streamed over SSE' }),
+      body: JSON.stringify({
+        content: `[[slow:1500]] [[tool:Glob:${JSON.stringify({ pattern: '*' })}]] over SSE`,
+      }),
     });
     expect(post.status).toBe(202);
     const accepted = (await post.json()) as { messageId: string; seq: number };
@@ -108,6 +117,12 @@ describe('replay after a disconnect', () => {
       partial.events.map((_, index) => index + 1),
     );
 
+    // Resume mid-turn, after entries were missed: replay, then live, across the switch.
+    await waitForLog(server, id, (all) =>
+      all.some((entry) => entry.seq > Number(lastId) && entry.type === 'user'),
+    );
+    const { entries: beforeResume } = await readLog(server, id);
+    expect(beforeResume.some((entry) => entry.type === 'turn.ended')).toBe(false);
     const resumed = await readSse(`${server.url}/v1/sessions/${id}/events`, {
       headers: { 'last-event-id': lastId },
       until: (events) => events.some((event) => event.event === 'turn.ended'),
