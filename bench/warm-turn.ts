@@ -19,7 +19,11 @@ const benchmark: Benchmark = {
     const server = await startRealServer({ maxLive: 4 });
     const notes: string[] = [];
     try {
-      const warm = await sdk.openWarm();
+      // The server asks the CLI for token-level partial messages when it streams tokens: the
+      // raw side must ask for them too, or it would be spared that work.
+      const streamsTokens =
+        (server.config as unknown as Record<string, unknown>).streamTokens === true;
+      const warm = await sdk.openWarm({ includePartialMessages: streamsTokens });
       await warm.turn('warm up the raw process');
 
       const client = await connect(`${server.wsUrl}/ws`, { ready: true });
@@ -72,6 +76,7 @@ const benchmark: Benchmark = {
       const resumeSummary = summarize(resumed);
       notes.push(
         'both warm paths interleaved turn by turn; ours commits every event (SQLite synchronous FULL) before sending it',
+        `token streaming (includePartialMessages) ${streamsTokens ? 'on' : 'off'} on both sides`,
       );
       return {
         rows: [

@@ -53,6 +53,8 @@ export interface BenchServer {
 
 export interface RealServer extends BenchServer {
   running: RunningServer;
+  /** The configuration the server runs with (e.g. whether it streams tokens). */
+  config: ServerConfig;
 }
 
 /** A temp data dir; pass `dataDir` to reuse one prepared earlier (density). */
@@ -83,6 +85,7 @@ export async function startRealServer(
   });
   return {
     running,
+    config,
     url: running.url,
     wsUrl: running.url.replace(/^http/, 'ws'),
     dataDir: dir,

@@ -97,8 +97,14 @@ export interface SdkBaseline {
   fixture: OfflineFixture;
   /** The engine's SDK options, in a fresh working directory unless `extra.cwd` is given. */
   options(extra?: Partial<Options>): Promise<Options>;
-  /** A warm streaming-input conversation: one CLI process serving every `turn()`. */
-  openWarm(): Promise<{ turn(text: string): Promise<TurnTiming>; close(): Promise<void> }>;
+  /**
+   * A warm streaming-input conversation: one CLI process serving every `turn()`. `extra` must
+   * carry the options that change the CLI's work per turn the way the server's do
+   * (`includePartialMessages` when the server streams tokens), or the comparison is unfair.
+   */
+  openWarm(
+    extra?: Partial<Options>,
+  ): Promise<{ turn(text: string): Promise<TurnTiming>; close(): Promise<void> }>;
   /** A new process per call (`query()` with a string prompt); `resume` continues a session. */
   oneShot(text: string, extra?: Partial<Options>): Promise<TurnTiming>;
   /** `startup()` then `.query()`: time to ready, then prompt -> first assistant. */
@@ -134,11 +140,11 @@ export async function createSdkBaseline(): Promise<SdkBaseline> {
   return {
     fixture,
     options,
-    async openWarm() {
+    async openWarm(extra = {}) {
       const input = createPushQueue<SDKUserMessage>();
       const live = query({
         prompt: input.iterable,
-        options: await options({ sessionId: randomUUID() }),
+        options: await options({ sessionId: randomUUID(), ...extra }),
       });
       const iterator = live[Symbol.asyncIterator]();
       const close = async () => {

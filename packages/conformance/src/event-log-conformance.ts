@@ -1,4 +1,4 @@
-import type { Bus, EventLog, LogEntry, Store } from '@agent-sessions/core';
+import type { Bus, EncodedLogEntry, EventLog, LogEntry, Store } from '@agent-sessions/core';
 import { createEventLog, logTopic } from '@agent-sessions/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { nextTick, waitFor } from './wait-for.js';
@@ -54,7 +54,33 @@ function withSlowReads(store: Store): Store {
     await nextTick();
     return entries;
   };
+  const { readLogJson } = store;
+  if (readLogJson) {
+    slow.readLogJson = async (sessionId, options) => {
+      await nextTick();
+      const entries = await readLogJson.call(store, sessionId, options);
+      await nextTick();
+      return entries;
+    };
+  }
   return slow;
+}
+
+/** Collects batches (`pages()`, `jsonPages()`) until `count` items arrived (or they ended). */
+async function collectPages<T>(
+  iterable: AsyncIterable<T[]>,
+  count: number,
+): Promise<{ items: T[]; batches: number }> {
+  const items: T[] = [];
+  let batches = 0;
+  if (count === 0) return { items, batches };
+  for await (const batch of iterable) {
+    expect(batch.length).toBeGreaterThan(0);
+    batches += 1;
+    items.push(...batch);
+    if (items.length >= count) break;
+  }
+  return { items, batches };
 }
 
 /** Collects a subscription into an array until `count` entries arrived (or it ended). */
@@ -208,11 +234,21 @@ export function describeEventLogConformance(
           racing.subscribe(sessionId, { after, signal: controller.signal }),
           expectedTotal - after,
         );
+        const paging = collectPages(
+          racing.subscribe(sessionId, { after, signal: controller.signal }).pages(),
+          expectedTotal - after,
+        );
+        const jsonPaging = collectPages<EncodedLogEntry>(
+          racing.subscribe(sessionId, { after, signal: controller.signal }).jsonPages(),
+          expectedTotal - after,
+        );
         await writing;
         const total = await store.lastSeq(sessionId);
         expect(total).toBe(appended);
         expect(total).toBe(expectedTotal);
         const iterated = await iterating;
+        const paged = (await paging).items;
+        const encoded = (await jsonPaging).items;
         controller.abort();
         await waitFor(() => followed.length >= total - after, 'follow to catch up');
         await nextTick();
@@ -221,7 +257,53 @@ export function describeEventLogConformance(
         expect(followed.map((entry) => entry.seq)).toEqual(range(after + 1, total));
         const stored = await store.readLog(sessionId, { after });
         expect(iterated).toEqual(stored);
+        expect(paged).toEqual(stored);
+        // Text form: the same entries, each exactly as JSON.stringify would have sent it.
+        expect(encoded.map((entry) => entry.seq)).toEqual(range(after + 1, total));
+        expect(encoded.map((entry) => entry.json)).toEqual(
+          stored.map((entry) => JSON.stringify(entry)),
+        );
       }
+    });
+
+    it('hands out replay in batches of at most a page, then live batches', async () => {
+      await log.append('s1', {
+        entries: Array.from({ length: 30 }, (_, index) => ({ type: 'old', index })),
+      });
+      const controller = new AbortController();
+      const iterator = log
+        .subscribe('s1', { signal: controller.signal })
+        .jsonPages()
+        [Symbol.asyncIterator]();
+      const sizes: number[] = [];
+      let received = 0;
+      while (received < 30) {
+        const next = await iterator.next();
+        expect(next.done).toBe(false);
+        const batch = next.value as EncodedLogEntry[];
+        sizes.push(batch.length);
+        received += batch.length;
+      }
+      // pageSize is 7 in this suite: far fewer awaits than entries, none over a page.
+      expect(received).toBe(30);
+      expect(Math.max(...sizes)).toBeLessThanOrEqual(7);
+      expect(sizes.length).toBeLessThan(30);
+      const pending = iterator.next();
+      await log.append('s1', {
+        entries: [
+          { type: 'live', n: 1 },
+          { type: 'live', n: 2 },
+        ],
+      });
+      const live = (await pending).value as EncodedLogEntry[];
+      expect(live.map((entry) => JSON.parse(entry.json))).toEqual([
+        { type: 'live', n: 1, seq: 31 },
+        { type: 'live', n: 2, seq: 32 },
+      ]);
+      const waiting = iterator.next();
+      controller.abort();
+      expect(await waiting).toEqual({ done: true, value: undefined });
+      await waitFor(() => instrumented.state.active === 0, 'the bus subscription to end');
     });
 
     it('fills a gap from the store when the bus drops a publish', async () => {

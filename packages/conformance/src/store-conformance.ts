@@ -409,6 +409,36 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         });
       });
 
+      it('reads the log as JSON text identical to JSON.stringify of readLog (when offered)', async () => {
+        await store.createSession({ id: 's1', tenantId: 't' });
+        const entries: NewLogEntry[] = [
+          sdkAssistantMessage(1),
+          { type: 'e', index: 1 },
+          // An entry with its own `seq` key, and one with "seq" only nested: the store's seq
+          // wins, in the key position readLog gives it.
+          { seq: 99, type: 'own-seq', text: 'x' },
+          { type: 'nested', inner: { seq: 5 }, note: '"seq":' },
+          { type: 'odd', text: '}{ \u2028 \u0000', empty: {}, list: [] },
+        ];
+        await store.commit('s1', { entries });
+        await store.commit('s1', { entries: [{ type: 'later' }] });
+        const readLogJson = store.readLogJson?.bind(store);
+        if (!readLogJson) return;
+        const objects = await store.readLog('s1');
+        const texts = await readLogJson('s1');
+        expect(texts.map((entry) => entry.seq)).toEqual(range(1, 6));
+        expect(texts.map((entry) => entry.json)).toEqual(
+          objects.map((entry) => JSON.stringify(entry)),
+        );
+        expect(JSON.parse(texts[2]!.json)).toEqual({ seq: 3, type: 'own-seq', text: 'x' });
+        expect((await readLogJson('s1', { after: 2, limit: 2 })).map((entry) => entry.seq)).toEqual(
+          [3, 4],
+        );
+        expect(await readLogJson('s1', { after: 6 })).toEqual([]);
+        expect(await readLogJson('s1', { after: 1, limit: 0 })).toEqual([]);
+        expect(await readLogJson('ghost')).toEqual([]);
+      });
+
       it('updates updatedAt on every commit and keeps createdAt', async () => {
         await store.createSession({ id: 's1', tenantId: 't', now: 1_000 });
         const before = Date.now();

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createBatchedWriter } from './batched-writer.js';
 import { formatSseEvent } from './sse-stream.js';
@@ -69,6 +70,41 @@ describe('createBatchedWriter', () => {
     expect(await writer.waitForRoom(30)).toBe(false);
     fake.setBuffered(10);
     expect(await writer.waitForRoom(30)).toBe(true);
+  });
+
+  it('waitForRoom wakes on the socket draining, long before its fallback poll', async () => {
+    let buffered = 200;
+    const socket = Object.assign(new EventEmitter(), { cork: () => {}, uncork: () => {} });
+    const writer = createBatchedWriter(
+      { write: () => {}, bufferedBytes: () => buffered, socket: () => socket as never },
+      { maxBufferedBytes: 100, onOverflow: () => {} },
+    );
+    const started = performance.now();
+    const waiting = writer.waitForRoom(5_000);
+    setTimeout(() => {
+      socket.emit('drain');
+      buffered = 40;
+      // Not yet: the drain above came before room was free; this one finds it.
+      setTimeout(() => socket.emit('drain'), 5);
+    }, 5);
+    expect(await waiting).toBe(true);
+    expect(performance.now() - started).toBeLessThan(90);
+    expect(socket.listenerCount('drain')).toBe(0);
+    expect(socket.listenerCount('close')).toBe(0);
+  });
+
+  it('waitForRoom resolves false at once when the writer stops', async () => {
+    const fake = fakeTarget();
+    const writer = createBatchedWriter(fake.target, {
+      maxBufferedBytes: 100,
+      onOverflow: () => {},
+    });
+    fake.setBuffered(90);
+    const waiting = writer.waitForRoom(5_000);
+    const started = performance.now();
+    writer.stop();
+    expect(await waiting).toBe(false);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 });
 

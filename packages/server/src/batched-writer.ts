@@ -47,6 +47,11 @@ export function createBatchedWriter(
   let queuedBytes = 0;
   let scheduled = false;
   let stopped = false;
+  // Pending `waitForRoom` calls: each re-checks when something may have freed room.
+  const waiters = new Set<() => void>();
+  const wakeWaiters = () => {
+    for (const check of [...waiters]) check();
+  };
 
   const flush = () => {
     scheduled = false;
@@ -61,6 +66,7 @@ export function createBatchedWriter(
     } finally {
       socket?.uncork();
     }
+    if (waiters.size > 0) wakeWaiters();
   };
 
   return {
@@ -72,6 +78,7 @@ export function createBatchedWriter(
         queue = [];
         queuedBytes = 0;
         options.onOverflow();
+        wakeWaiters();
         return false;
       }
       queue.push(frame);
@@ -83,19 +90,46 @@ export function createBatchedWriter(
     },
     flush,
     pendingBytes: () => queuedBytes + target.bufferedBytes(),
-    async waitForRoom(timeoutMs) {
+    waitForRoom(timeoutMs) {
       const lowWater = options.maxBufferedBytes / 2;
-      const deadline = Date.now() + timeoutMs;
-      while (!stopped && queuedBytes + target.bufferedBytes() > lowWater) {
-        if (Date.now() >= deadline) return false;
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      return !stopped;
+      const roomy = () => queuedBytes + target.bufferedBytes() <= lowWater;
+      if (stopped) return Promise.resolve(false);
+      if (roomy()) return Promise.resolve(true);
+      return new Promise<boolean>((resolve) => {
+        const socket = target.socket();
+        const listens = typeof socket?.on === 'function';
+        let poll: ReturnType<typeof setInterval> | undefined;
+        let deadline: ReturnType<typeof setTimeout> | undefined;
+        const check = (): void => {
+          if (stopped) done(false);
+          else if (roomy()) done(true);
+        };
+        const done = (room: boolean): void => {
+          clearTimeout(deadline);
+          clearInterval(poll);
+          waiters.delete(check);
+          if (listens) {
+            socket?.off('drain', check);
+            socket?.off('close', check);
+          }
+          resolve(room);
+        };
+        // The socket says when its buffer empties; flush() and stop() check too. The slow poll
+        // covers room freed without an event (a transport's own queue, a target with no socket).
+        if (listens) {
+          socket?.on('drain', check);
+          socket?.on('close', check);
+        }
+        waiters.add(check);
+        poll = setInterval(check, listens ? 100 : 10);
+        deadline = setTimeout(() => done(false), timeoutMs);
+      });
     },
     stop() {
       stopped = true;
       queue = [];
       queuedBytes = 0;
+      wakeWaiters();
     },
   };
 }

@@ -268,6 +268,63 @@ describe('createSqliteStore', () => {
     }
   });
 
+  it('writes a session row once per batch and keeps seqs right when a commit in it is refused', async () => {
+    const store = createSqliteStore({ path });
+    try {
+      await store.createSession({ id: 's1', tenantId: 't', now: 1_000 });
+      await store.createSession({ id: 'gone', tenantId: 't' });
+      const before = store.stats();
+      const started = Date.now();
+      // One tick: many commits of s1, one refused in the middle (its savepoint rolls back and
+      // its seqs must be handed out again), and a session deleted before a commit to it.
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 10 }, (_, index) =>
+          store.commit('s1', {
+            entries: [
+              { type: 'e', index },
+              { type: 'f', index },
+            ],
+          }),
+        ),
+        store.commit('s1', {
+          entries: [{ type: 'refused' }],
+          mutations: [{ kind: 'inbox.update', messageId: 'missing', status: 'started', at: 1 }],
+        }),
+        ...Array.from({ length: 5 }, (_, index) =>
+          store.commit('s1', { entries: [{ type: 'g', index }] }),
+        ),
+        store.commit('gone', { entries: [{ type: 'before delete' }] }),
+        store.deleteSession('gone'),
+        store.commit('gone', { entries: [{ type: 'after delete' }] }),
+      ]);
+      expect(store.stats().transactions - before.transactions).toBe(1);
+      expect(results.map((result) => result.status)).toEqual([
+        ...Array.from({ length: 10 }, () => 'fulfilled'),
+        'rejected',
+        ...Array.from({ length: 5 }, () => 'fulfilled'),
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+      ]);
+      const last = results[18] as PromiseRejectedResult;
+      expect((last.reason as { code?: string }).code).toBe('SESSION_NOT_FOUND');
+      const log = await store.readLog('s1');
+      expect(log.map((entry) => entry.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect(log.map((entry) => entry.type).join('')).toBe(`${'ef'.repeat(10)}${'g'.repeat(5)}`);
+      const session = await store.getSession('s1');
+      expect(session?.lastSeq).toBe(25);
+      expect(await store.lastSeq('s1')).toBe(25);
+      expect(session?.updatedAt).toBeGreaterThanOrEqual(started);
+      expect(await store.getSession('gone')).toBeNull();
+      expect(await store.readLog('gone')).toEqual([]);
+      // The next batch goes on from the settled row.
+      const next = await store.commit('s1', { entries: [{ type: 'h' }] });
+      expect(next.entries.map((entry) => entry.seq)).toEqual([26]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('sets WAL, the chosen synchronous mode, foreign keys and a busy timeout', async () => {
     const full = createSqliteStore({ path });
     expect(full.settings()).toEqual({

@@ -1,6 +1,7 @@
 import type {
   CommitInput,
   CommitResult,
+  EncodedLogEntry,
   InboxMessage,
   InboxStatus,
   LogEntry,
@@ -18,7 +19,9 @@ import {
   decodeSessionCursor,
   encodeSessionCursor,
   inboxInsertSeq,
+  rememberLogEntryJson,
   StoreError,
+  withSeq,
 } from '@agent-sessions/core';
 import Database, { type Statement } from 'better-sqlite3';
 import { migrate } from './migrate.js';
@@ -206,6 +209,28 @@ function isUniqueViolation(error: unknown): boolean {
   return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** A stored row decoded into the entry `readLog` returns; its text is remembered for the wire. */
+function toEntry(seq: number, data: string): LogEntry {
+  const text = withSeq(data, seq);
+  const entry = JSON.parse(text) as LogEntry;
+  rememberLogEntryJson(entry, text);
+  return entry;
+}
+
+/**
+ * A session's row as the current batch sees it: the first commit of the session in a batch
+ * advances the row itself (and learns `lastSeq`); later ones in the same batch only count here,
+ * and the row is written once before COMMIT.
+ */
+interface BatchHead {
+  lastSeq: number;
+  tenantId: string;
+  /** Seqs handed out after the row was last written. */
+  pending: number;
+  /** A later commit touched the session: `updated_at` must be written again. */
+  touched: boolean;
+}
+
 interface Job {
   run: () => unknown;
   resolve: (value: unknown) => void;
@@ -258,6 +283,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // One statement both checks the session and reserves the commit's seqs.
     advanceSession: db.prepare(`UPDATE sessions SET last_seq = last_seq + ?, updated_at = ?
       WHERE id = ? RETURNING last_seq, tenant_id`),
+    // Later commits of the same session in one batch: one write of the row per batch.
+    settleSession: db.prepare(`UPDATE sessions SET last_seq = last_seq + ?, updated_at = ?
+      WHERE id = ?`),
     addMessages: db.prepare('UPDATE sessions SET message_count = message_count + ? WHERE id = ?'),
     addTurn: db.prepare(`UPDATE sessions SET turn_count = turn_count + 1,
       cost_usd = cost_usd + @costUsd, input_tokens = input_tokens + @inputTokens,
@@ -352,6 +380,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     rolledBackBatches: 0,
   };
   let queue: Job[] = [];
+  // The session heads of the batch in progress (empty between batches).
+  const batchHeads = new Map<string, BatchHead>();
   let flushScheduled = false;
   let closed = false;
 
@@ -372,6 +402,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
     savepoints: boolean,
   ): { outcomes: Outcome[]; committed: boolean } | null {
     const outcomes: Outcome[] = [];
+    batchHeads.clear();
     statements.begin.run();
     try {
       for (const job of jobs) {
@@ -380,6 +411,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             outcomes.push({ ok: true, value: job.run() });
           } catch (error) {
             statements.rollback.run();
+            batchHeads.clear();
             if (jobs.length === 1) return { outcomes: [{ ok: false, error }], committed: false };
             return null;
           }
@@ -396,11 +428,22 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           outcomes.push({ ok: false, error });
         }
       }
+      settleHeads();
       statements.commit.run();
       return { outcomes, committed: true };
     } catch (error) {
       if (db.inTransaction) statements.rollback.run();
       throw error;
+    } finally {
+      batchHeads.clear();
+    }
+  }
+
+  /** Writes the session rows that later commits of this batch advanced only in memory. */
+  function settleHeads(): void {
+    const now = Date.now();
+    for (const [sessionId, head] of batchHeads) {
+      if (head.touched) statements.settleSession.run(head.pending, now, sessionId);
     }
   }
 
@@ -504,18 +547,28 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         | undefined;
       if (existing) return { entries: [], duplicate: toMessage(existing) };
     }
-    const head = statements.advanceSession.get(input.entries.length, Date.now(), sessionId) as
-      | { last_seq: number; tenant_id: string }
-      | undefined;
-    if (!head) throw new StoreError('SESSION_NOT_FOUND', `No session ${sessionId}.`);
-    // The seq before this commit; the UPDATE above already counted its entries.
-    const lastSeq = head.last_seq - input.entries.length;
+    const count = input.entries.length;
+    const known = batchHeads.get(sessionId);
+    let lastSeq: number;
+    let tenantId: string;
+    if (known) {
+      lastSeq = known.lastSeq;
+      tenantId = known.tenantId;
+    } else {
+      const row = statements.advanceSession.get(count, Date.now(), sessionId) as
+        | { last_seq: number; tenant_id: string }
+        | undefined;
+      if (!row) throw new StoreError('SESSION_NOT_FOUND', `No session ${sessionId}.`);
+      // The seq before this commit; the UPDATE above already counted its entries.
+      lastSeq = row.last_seq - count;
+      tenantId = row.tenant_id;
+    }
     const entries: LogEntry[] = [];
     for (const [index, entry] of input.entries.entries()) {
       const seq = lastSeq + index + 1;
       const data = json(entry);
       statements.insertEntry.run(sessionId, seq, entry.type, data);
-      entries.push({ ...(JSON.parse(data) as LogEntry), seq });
+      entries.push(toEntry(seq, data));
     }
 
     for (const mutation of input.mutations ?? []) {
@@ -599,7 +652,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           };
           statements.insertTurn.run({
             ...tokens,
-            tenantId: head.tenant_id,
+            tenantId,
             messageId: turn.messageId,
             outcome: turn.outcome,
             costUsd: turn.costUsd,
@@ -607,7 +660,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             endedAt: turn.endedAt,
           });
           statements.addTurn.run(tokens);
-          statements.insertUsage.run(head.tenant_id, sessionId, turn.costUsd, turn.endedAt);
+          statements.insertUsage.run(tenantId, sessionId, turn.costUsd, turn.endedAt);
           break;
         }
         case 'session.update': {
@@ -624,6 +677,15 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
       }
     }
 
+    // Only now that nothing can throw: a refused commit (rolled back to its savepoint) must
+    // leave the batch's view of the session as it was.
+    if (known) {
+      known.lastSeq += count;
+      known.pending += count;
+      known.touched = true;
+    } else {
+      batchHeads.set(sessionId, { lastSeq: lastSeq + count, tenantId, pending: 0, touched: false });
+    }
     return { entries };
   }
 
@@ -712,6 +774,9 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         statements.deleteSession.run(id);
         statements.deleteTranscript.run(id);
         for (const sdkSessionId of sdkSessionIds) statements.deleteTranscript.run(sdkSessionId);
+        // Last: if a statement above threw, the row comes back with its savepoint, and so must
+        // the batch's view of it. A commit later in this batch must find the session gone.
+        batchHeads.delete(id);
         return true;
       });
     },
@@ -730,7 +795,19 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
           Math.max(0, readOptions.after ?? 0),
           readOptions.limit === undefined ? -1 : Math.max(0, readOptions.limit),
         ) as Array<{ seq: number; data: string }>;
-        return rows.map((row) => ({ ...(JSON.parse(row.data) as LogEntry), seq: row.seq }));
+        return rows.map((row) => toEntry(row.seq, row.data));
+      }),
+
+    readLogJson: (sessionId, readOptions = {}) =>
+      read(() => {
+        const rows = statements.readLog.all(
+          sessionId,
+          Math.max(0, readOptions.after ?? 0),
+          readOptions.limit === undefined ? -1 : Math.max(0, readOptions.limit),
+        ) as Array<{ seq: number; data: string }>;
+        return rows.map(
+          (row): EncodedLogEntry => ({ seq: row.seq, json: withSeq(row.data, row.seq) }),
+        );
       }),
 
     lastSeq: (sessionId) =>

@@ -1,6 +1,14 @@
 import type { Bus } from '../bus/bus.js';
 import { logTopic } from '../bus/bus.js';
-import type { CommitInput, CommitResult, LogEntry, ReadOptions, Store } from '../store/store.js';
+import { encodeLogEntry } from '../store/log-entry-json.js';
+import type {
+  CommitInput,
+  CommitResult,
+  EncodedLogEntry,
+  LogEntry,
+  ReadOptions,
+  Store,
+} from '../store/store.js';
 
 /** Receives entries in seq order, contiguous, each once. May return a promise (backpressure). */
 export type EntriesHandler = (entries: LogEntry[]) => void | Promise<void>;
@@ -17,6 +25,32 @@ export interface FollowOptions extends SubscribeOptions {
   onError?: (error: unknown) => void;
 }
 
+/** A {@link EncodedLogEntry} batch handler, like {@link EntriesHandler}. */
+export type EncodedEntriesHandler = (entries: EncodedLogEntry[]) => void | Promise<void>;
+
+/**
+ * What {@link EventLog.subscribe} returns: the entries one by one (`for await`), or the same
+ * stream in batches, which costs one await per batch instead of one per entry.
+ */
+export interface LogSubscription extends AsyncIterable<LogEntry> {
+  /** The entries in batches (in order, contiguous, never empty). Iterate one form only. */
+  pages(): AsyncIterable<LogEntry[]>;
+  /**
+   * The entries in batches as their JSON text (see `logEntryJson`): replay reads the stored
+   * text without parsing it (`Store.readLogJson`), live entries reuse the text the store
+   * recorded at commit. For servers that send entries as they are.
+   */
+  jsonPages(): AsyncIterable<EncodedLogEntry[]>;
+}
+
+/** True when `subscription` offers {@link LogSubscription.pages} and `jsonPages`. */
+export function isLogSubscription(
+  subscription: AsyncIterable<LogEntry>,
+): subscription is LogSubscription {
+  const candidate = subscription as Partial<LogSubscription>;
+  return typeof candidate.pages === 'function' && typeof candidate.jsonPages === 'function';
+}
+
 export interface EventLog {
   /**
    * Commits through the store, then publishes the committed entries on the bus (never
@@ -30,7 +64,7 @@ export interface EventLog {
    * with no gap and no duplicate, even while appends race with the subscription. The
    * iteration ends when `signal` aborts or the loop breaks.
    */
-  subscribe(sessionId: string, options?: SubscribeOptions): AsyncIterable<LogEntry>;
+  subscribe(sessionId: string, options?: SubscribeOptions): LogSubscription;
   /**
    * The callback form of {@link EventLog.subscribe}, for servers that push to sockets.
    * Resolves once the live subscription is active (so anything appended afterwards is sure
@@ -40,6 +74,12 @@ export interface EventLog {
   follow(
     sessionId: string,
     onEntries: EntriesHandler,
+    options?: FollowOptions,
+  ): Promise<() => Promise<void>>;
+  /** {@link EventLog.follow} with each entry as its JSON text (see `LogSubscription.jsonPages`). */
+  followJson(
+    sessionId: string,
+    onEntries: EncodedEntriesHandler,
     options?: FollowOptions,
   ): Promise<() => Promise<void>>;
 }
@@ -84,9 +124,27 @@ export function createEventLog(options: EventLogOptions): EventLog {
   // before it, so one process publishes a session's entries in seq order.
   const publishTails = new Map<string, Promise<void>>();
 
-  async function follow(
+  /** How one form of delivery reads the store and takes live entries. */
+  interface Form<T extends { seq: number }> {
+    read(sessionId: string, readOptions: ReadOptions): Promise<T[]>;
+    live(entry: LogEntry): T;
+  }
+  const objectForm: Form<LogEntry> = {
+    read: (sessionId, readOptions) => store.readLog(sessionId, readOptions),
+    live: (entry) => entry,
+  };
+  const jsonForm: Form<EncodedLogEntry> = {
+    read: async (sessionId, readOptions) =>
+      store.readLogJson
+        ? store.readLogJson(sessionId, readOptions)
+        : (await store.readLog(sessionId, readOptions)).map(encodeLogEntry),
+    live: encodeLogEntry,
+  };
+
+  async function followForm<T extends { seq: number }>(
+    form: Form<T>,
     sessionId: string,
-    onEntries: EntriesHandler,
+    onEntries: (entries: T[]) => void | Promise<void>,
     followOptions: FollowOptions = {},
   ): Promise<() => Promise<void>> {
     const { signal } = followOptions;
@@ -111,8 +169,9 @@ export function createEventLog(options: EventLogOptions): EventLog {
       void stop();
     };
 
-    const deliver = async (entries: LogEntry[]): Promise<void> => {
-      const fresh = entries.filter((entry) => entry.seq > last);
+    const deliver = async (entries: T[]): Promise<void> => {
+      // Pages from the store start after `last` already; filter only when they do not.
+      const fresh = (entries[0]?.seq ?? 0) > last ? entries : entries.filter((e) => e.seq > last);
       const tail = fresh.at(-1);
       if (stopped || !tail) return;
       last = tail.seq;
@@ -123,7 +182,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
     const readThrough = async (until?: number): Promise<void> => {
       while (!stopped && (until === undefined || last < until)) {
         const limit = until === undefined ? pageSize : Math.min(pageSize, until - last);
-        const page = await store.readLog(sessionId, { after: last, limit });
+        const page = await form.read(sessionId, { after: last, limit });
         if (stopped) return;
         await deliver(page);
         // A short page is the end of the stored log (or the session is gone).
@@ -142,7 +201,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
         while (!stopped && live.length > 0) {
           const batch = live.filter((entry) => entry.seq > last).sort((a, b) => a.seq - b.seq);
           live = [];
-          const contiguous: LogEntry[] = [];
+          const contiguous: T[] = [];
           for (const entry of batch) {
             const expected = (contiguous.at(-1)?.seq ?? last) + 1;
             if (entry.seq < expected) continue;
@@ -152,7 +211,7 @@ export function createEventLog(options: EventLogOptions): EventLog {
               await readThrough(entry.seq);
               if (entry.seq !== last + 1) continue;
             }
-            contiguous.push(entry);
+            contiguous.push(form.live(entry));
           }
           await deliver(contiguous);
         }
@@ -180,6 +239,113 @@ export function createEventLog(options: EventLogOptions): EventLog {
     return stop;
   }
 
+  /**
+   * A pull-based queue of batches over a follow: `next()` hands out what has arrived (at most
+   * a page), and the follow waits (backpressure) while a page or more is waiting to be taken.
+   */
+  function batchIterator<T extends { seq: number }>(
+    form: Form<T>,
+    sessionId: string,
+    subscribeOptions: SubscribeOptions,
+  ): AsyncIterator<T[]> {
+    let queue: T[] = [];
+    let failure: { error: unknown } | null = null;
+    let finished = false;
+    let started: Promise<void> | null = null;
+    let stopFollowing: (() => Promise<void>) | null = null;
+    let wake: (() => void) | null = null;
+    let drained: (() => void) | null = null;
+
+    const notify = (): void => {
+      wake?.();
+      wake = null;
+    };
+    const release = (): void => {
+      drained?.();
+      drained = null;
+    };
+    const finish = (): void => {
+      finished = true;
+      queue = [];
+      release();
+      notify();
+    };
+    const onAbort = (): void => {
+      finish();
+      void stopFollowing?.();
+    };
+
+    const start = async (): Promise<void> => {
+      const { signal } = subscribeOptions;
+      if (signal?.aborted) {
+        finish();
+        return;
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      stopFollowing = await followForm(
+        form,
+        sessionId,
+        (entries) => {
+          if (finished) return;
+          if (queue.length === 0) queue = entries;
+          else for (const entry of entries) queue.push(entry);
+          notify();
+          // Backpressure: replay reads the next page only once this one is taken.
+          if (queue.length < pageSize) return;
+          return new Promise<void>((resolve) => {
+            drained = resolve;
+          });
+        },
+        {
+          after: subscribeOptions.after,
+          signal,
+          onError: (error) => {
+            failure = { error };
+            notify();
+          },
+        },
+      );
+      if (finished) await stopFollowing();
+    };
+
+    const end = async (): Promise<IteratorResult<T[]>> => {
+      subscribeOptions.signal?.removeEventListener('abort', onAbort);
+      finish();
+      await stopFollowing?.();
+      return { done: true, value: undefined };
+    };
+
+    return {
+      async next(): Promise<IteratorResult<T[]>> {
+        started ??= start();
+        await started;
+        for (;;) {
+          if (queue.length > 0) {
+            let batch: T[];
+            if (queue.length <= pageSize) {
+              batch = queue;
+              queue = [];
+            } else {
+              batch = queue.splice(0, pageSize);
+            }
+            if (queue.length < pageSize) release();
+            return { done: false, value: batch };
+          }
+          if (failure) {
+            const { error } = failure;
+            await end();
+            throw error;
+          }
+          if (finished) return end();
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+      },
+      return: end,
+    };
+  }
+
   return {
     async append(sessionId, input) {
       const committed = store.commit(sessionId, input);
@@ -205,98 +371,41 @@ export function createEventLog(options: EventLogOptions): EventLog {
       return store.readLog(sessionId, readOptions);
     },
 
-    follow,
+    follow: (sessionId, onEntries, followOptions) =>
+      followForm(objectForm, sessionId, onEntries, followOptions),
+
+    followJson: (sessionId, onEntries, followOptions) =>
+      followForm(jsonForm, sessionId, onEntries, followOptions),
 
     subscribe(sessionId, subscribeOptions = {}) {
       return {
+        pages: () => ({
+          [Symbol.asyncIterator]: () => batchIterator(objectForm, sessionId, subscribeOptions),
+        }),
+        jsonPages: () => ({
+          [Symbol.asyncIterator]: () => batchIterator(jsonForm, sessionId, subscribeOptions),
+        }),
         [Symbol.asyncIterator](): AsyncIterator<LogEntry> {
-          const queue: LogEntry[] = [];
-          let failure: { error: unknown } | null = null;
-          let finished = false;
-          let started: Promise<void> | null = null;
-          let stopFollowing: (() => Promise<void>) | null = null;
-          let wake: (() => void) | null = null;
-          let drained: (() => void) | null = null;
-
-          const notify = (): void => {
-            wake?.();
-            wake = null;
-          };
-          const finish = (): void => {
-            finished = true;
-            queue.length = 0;
-            drained?.();
-            drained = null;
-            notify();
-          };
-          const onAbort = (): void => {
-            finish();
-            void stopFollowing?.();
-          };
-
-          const start = async (): Promise<void> => {
-            const { signal } = subscribeOptions;
-            if (signal?.aborted) {
-              finish();
-              return;
-            }
-            signal?.addEventListener('abort', onAbort, { once: true });
-            stopFollowing = await follow(
-              sessionId,
-              (entries) => {
-                if (finished) return;
-                queue.push(...entries);
-                notify();
-                // Backpressure: replay reads the next page only once this one is consumed.
-                if (queue.length < pageSize) return;
-                return new Promise<void>((resolve) => {
-                  drained = resolve;
-                });
-              },
-              {
-                after: subscribeOptions.after,
-                signal,
-                onError: (error) => {
-                  failure = { error };
-                  notify();
-                },
-              },
-            );
-            if (finished) await stopFollowing();
-          };
-
-          const end = async (): Promise<IteratorResult<LogEntry>> => {
-            subscribeOptions.signal?.removeEventListener('abort', onAbort);
-            finish();
-            await stopFollowing?.();
-            return { done: true, value: undefined };
-          };
-
+          const batches = batchIterator(objectForm, sessionId, subscribeOptions);
+          let current: LogEntry[] = [];
+          let index = 0;
           return {
             async next(): Promise<IteratorResult<LogEntry>> {
-              started ??= start();
-              await started;
-              for (;;) {
-                const entry = queue.shift();
-                if (entry) {
-                  if (queue.length === 0) {
-                    drained?.();
-                    drained = null;
-                  }
-                  return { done: false, value: entry };
-                }
-                if (failure) {
-                  const { error } = failure;
-                  await end();
-                  throw error;
-                }
-                if (finished) return end();
-                await new Promise<void>((resolve) => {
-                  wake = resolve;
-                });
+              if (index >= current.length) {
+                const result = await batches.next();
+                if (result.done) return { done: true, value: undefined };
+                current = result.value;
+                index = 0;
               }
+              const value = current[index] as LogEntry;
+              index += 1;
+              return { done: false, value };
             },
-            return: end,
+            async return(): Promise<IteratorResult<LogEntry>> {
+              current = [];
+              await batches.return?.();
+              return { done: true, value: undefined };
+            },
           };
         },
       };

@@ -381,6 +381,17 @@ export function createMemoryStore(): Store {
       return clone(log.slice(after, end));
     },
 
+    async readLogJson(sessionId, options: ReadOptions = {}) {
+      assertOpen();
+      const log = sessions.get(sessionId)?.log ?? [];
+      const after = Math.max(0, options.after ?? 0);
+      const end = options.limit === undefined ? log.length : after + Math.max(0, options.limit);
+      // Stored entries are already JSON-normalized (cloned at commit): their text is the wire text.
+      return log
+        .slice(after, end)
+        .map((entry) => ({ seq: entry.seq, json: JSON.stringify(entry) }));
+    },
+
     async lastSeq(sessionId) {
       assertOpen();
       return sessions.get(sessionId)?.record.lastSeq ?? 0;

@@ -24,6 +24,16 @@ export interface LogEntry {
   [field: string]: unknown;
 }
 
+/**
+ * A stored log entry as JSON text, `seq` included: exactly `JSON.stringify` of the
+ * {@link LogEntry} that `readLog` returns for it, so a server can send it without parsing and
+ * re-encoding it.
+ */
+export interface EncodedLogEntry {
+  seq: number;
+  json: string;
+}
+
 /** An entry before the store has given it a `seq`. */
 export interface NewLogEntry {
   type: string;
@@ -241,6 +251,12 @@ export interface Store {
   commit(sessionId: string, input: CommitInput): Promise<CommitResult>;
   /** Entries in seq order; an unknown session reads as empty. */
   readLog(sessionId: string, options?: ReadOptions): Promise<LogEntry[]>;
+  /**
+   * Optional fast path for replay: the same entries as {@link Store.readLog}, each as its JSON
+   * text (`json === JSON.stringify(readLogEntry)`), read without building objects. Stores
+   * that keep entries as JSON text implement it; callers fall back to `readLog`.
+   */
+  readLogJson?(sessionId: string, options?: ReadOptions): Promise<EncodedLogEntry[]>;
   /** Highest committed seq, 0 for an empty log. */
   lastSeq(sessionId: string): Promise<number>;
 
