@@ -6,7 +6,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from './support/browser.js';
 import { startTestServer, type TestServer } from './support/test-server.js';
-import { startWebFront, type WebFront } from './support/web-front.js';
 
 const root = join(import.meta.dirname, '..');
 const distDir = join(root, 'packages/web/dist');
@@ -26,13 +25,13 @@ afterAll(async () => {
   await browser?.close();
 });
 
-/** The page's origin: the server itself once it serves the UI at `/`, else a same-origin front. */
+/** The server serves the built UI at `/` itself: the page and the API share one origin. */
 async function openUi(server: TestServer): Promise<{ url: string; close(): Promise<void> }> {
-  const home = await fetch(`${server.url}/`).catch(() => null);
-  const body = home?.ok ? await home.text() : '';
-  if (body.includes('<div id="root">')) return { url: server.url, close: async () => {} };
-  const front: WebFront = await startWebFront({ distDir, targetPort: server.port });
-  return front;
+  const home = await fetch(`${server.url}/`);
+  const body = await home.text();
+  if (!body.includes('<div id="root">'))
+    throw new Error(`the server does not serve the UI at /: ${body.slice(0, 200)}`);
+  return { url: server.url, close: async () => {} };
 }
 
 async function shot(page: Page, name: string): Promise<void> {
@@ -132,6 +131,49 @@ describe('web UI in chromium', () => {
     expect(consoleErrors).toEqual([]);
     await page.close();
   }, 150_000);
+
+  it('streams a reply into the page token by token while the turn runs', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(ui.url);
+    await page.getByTestId('new-session').click();
+    await expect.poll(() => page.url()).toMatch(/#\/s\/.+/);
+    const words = 'the quick brown fox jumps over the lazy dog and keeps on running far away';
+    await sendMessage(page, `[[slow:2000]] ${words}`);
+    const streaming = page.getByTestId('turn').first().locator('.markdown.streaming');
+    await streaming.waitFor({ timeout: 30_000 });
+    const early = (await streaming.textContent()) ?? '';
+    await shot(page, '10-streaming-early');
+    // Later reads while the same turn still runs show more of the reply.
+    let later = early;
+    await expect
+      .poll(
+        async () => {
+          later = (await streaming.textContent().catch(() => null)) ?? later;
+          return later.length;
+        },
+        { timeout: 5_000, interval: 100 },
+      )
+      .toBeGreaterThan(early.length);
+    await shot(page, '11-streaming-later');
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.length).toBeLessThan(`Echo: ${words}`.length);
+    expect(
+      later.startsWith(early.trim()),
+      `${JSON.stringify(early)} then ${JSON.stringify(later)}`,
+    ).toBe(true);
+    expect(await page.getByTestId('turn').first().getAttribute('data-outcome')).toBe('running');
+    // Then the committed entry replaces the streamed text, once and whole.
+    await expect
+      .poll(() => page.getByTestId('turn').first().getAttribute('data-outcome'), {
+        timeout: 30_000,
+      })
+      .toBe('success');
+    const assistant = page.getByTestId('turn').first().getByTestId('assistant');
+    expect((await assistant.textContent())?.trim()).toBe(`Echo: ${words}`);
+    expect(await assistant.locator('.markdown.streaming').count()).toBe(0);
+    await shot(page, '12-streamed-done');
+    await page.close();
+  }, 90_000);
 
   it('shows a follow-up as queued, interrupts with Stop, and shows reply HTML as text', async () => {
     const page = await browser.context.newPage();

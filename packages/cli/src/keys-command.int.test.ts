@@ -12,7 +12,7 @@ describe('agent-sessions keys create|list|revoke', () => {
   });
   afterAll(async () => {
     server?.killHard();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('creates a key shown once, the server requires it, list shows no secret, revoke locks it out', async () => {

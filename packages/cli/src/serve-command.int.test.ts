@@ -48,7 +48,7 @@ describe('agent-sessions serve (a real server process)', () => {
   });
   afterEach(async () => {
     for (const server of started.splice(0)) server.killHard();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('refuses to start off-loopback without keys (HOST=0.0.0.0 exits non-zero with a clear message)', async () => {

@@ -22,6 +22,17 @@ describe('loadConfig', () => {
     expect(config.maxLive).toBe(defaultMaxLive());
   });
 
+  it('streams tokens by default; AGENT_SESSIONS_STREAM_TOKENS turns it off, junk is refused', () => {
+    expect(loadConfig({ env: {} }).streamTokens).toBe(true);
+    expect(loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: 'off' } }).streamTokens).toBe(false);
+    expect(loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: '0' } }).streamTokens).toBe(false);
+    expect(loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: 'TRUE' } }).streamTokens).toBe(true);
+    expect(loadConfig({ flags: { streamTokens: false } }).streamTokens).toBe(false);
+    expect(() => loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: 'maybe' } })).toThrow(
+      /streamTokens \(AGENT_SESSIONS_STREAM_TOKENS\)/,
+    );
+  });
+
   it('reads env, lets flags win, parses AGENT_SESSIONS_KEYS', () => {
     const config = loadConfig({
       env: {

@@ -19,6 +19,17 @@ export function defaultMaxLive(totalBytes: number = totalmem()): number {
 
 const integer = (minimum: number) => z.coerce.number().int().min(minimum);
 
+/** A yes/no setting from env or flags: `1/0`, `true/false`, `on/off`, `yes/no`. */
+const toggle = z.union([
+  z.boolean(),
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']))
+    .transform((value) => ['1', 'true', 'on', 'yes'].includes(value)),
+]);
+
 const keysSchema = z.string().transform((value, context): StaticKey[] => {
   const keys: StaticKey[] = [];
   for (const part of value.split(',').map((item) => item.trim())) {
@@ -72,6 +83,11 @@ export const serverConfigSchema = z.object({
   /** How long a client may stay over half its buffer bound before it is cut as a slow consumer. */
   clientStallTimeoutMs: integer(10).default(30_000),
   turnTimeoutMs: integer(1).optional(),
+  /**
+   * Stream replies token by token: the SDK's partial messages are relayed live to WebSocket
+   * and SSE clients as `stream_event` frames (no seq, never in the log).
+   */
+  streamTokens: toggle.default(true),
   permissionTimeoutMs: integer(1).optional(),
   /**
    * When set, `GET /metrics` needs `Authorization: Bearer <token>` (API keys do not open it:
@@ -79,6 +95,11 @@ export const serverConfigSchema = z.object({
    * private network.
    */
   metricsToken: z.string().min(16).optional(),
+  /**
+   * The built web UI served at `/` (default: `packages/web/dist` of this installation). With no
+   * build there, `/` answers a page saying to run `npm run build`.
+   */
+  webDir: z.string().min(1).optional(),
   /** Bound on a graceful shutdown; past it the process exits anyway. */
   shutdownTimeoutMs: integer(100).default(10_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,8 +130,10 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   maxClientBufferBytes: 'AGENT_SESSIONS_MAX_CLIENT_BUFFER_BYTES',
   clientStallTimeoutMs: 'AGENT_SESSIONS_CLIENT_STALL_TIMEOUT_MS',
   turnTimeoutMs: 'AGENT_SESSIONS_TURN_TIMEOUT_MS',
+  streamTokens: 'AGENT_SESSIONS_STREAM_TOKENS',
   permissionTimeoutMs: 'AGENT_SESSIONS_PERMISSION_TIMEOUT_MS',
   metricsToken: 'AGENT_SESSIONS_METRICS_TOKEN',
+  webDir: 'AGENT_SESSIONS_WEB_DIR',
   shutdownTimeoutMs: 'AGENT_SESSIONS_SHUTDOWN_TIMEOUT_MS',
   logLevel: 'LOG_LEVEL',
 };

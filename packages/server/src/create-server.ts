@@ -23,12 +23,14 @@ import type { Authenticator, Principal } from './auth.js';
 import { bearerToken } from './auth.js';
 import type { ServerConfig } from './config.js';
 import { toWireError } from './errors.js';
+import type { LiveStreamSource } from './live-stream-relay.js';
 import type { ServerMetrics } from './metrics.js';
 import { createRateLimits } from './rate-limits.js';
 import type { SessionServicePort } from './service-port.js';
 import { createSessionGateway } from './session-gateway.js';
 import { createSessionPresence } from './session-presence.js';
 import { startSseStream } from './sse-stream.js';
+import { createWebUi } from './web-ui.js';
 import { toWireSession } from './wire-session.js';
 import { createWsGateway } from './ws-gateway.js';
 
@@ -40,6 +42,8 @@ export interface ServerDependencies {
   authenticator: Authenticator;
   logger: Logger;
   metrics: ServerMetrics;
+  /** Live token-level `stream_event`s for WS and SSE clients (the engine); null or absent: none. */
+  streams?: LiveStreamSource | null;
 }
 
 export interface AgentSessionsServer {
@@ -308,6 +312,8 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
       response: outgoing,
       maxBufferedBytes: config.maxClientBufferBytes,
       stallTimeoutMs: config.clientStallTimeoutMs,
+      streams: dependencies.streams ?? null,
+      onStreamDropped: (count) => metrics.streamFramesDropped.inc({ transport: 'sse' }, count),
       onSlowConsumer: () => {
         metrics.slowConsumerDisconnects.inc({ transport: 'sse' });
         logger.warn({ sessionId: record.id }, 'slow SSE consumer disconnected');
@@ -322,6 +328,20 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
     return RESPONSE_ALREADY_SENT;
   });
 
+  // The web UI: static files at `/` (registered last, so every API route wins).
+  const webUi = createWebUi(config.webDir ? { distDir: config.webDir } : {});
+  app.get('*', async (context) => {
+    const path = context.req.path;
+    const isApi = /^\/(v1|ws|healthz|readyz|metrics)(\/|$)/.test(path);
+    const answer = isApi ? null : await webUi.serve(path);
+    if (!answer) return context.json({ error: 'No such route.', code: 'NOT_FOUND' }, 404);
+    return context.body(
+      typeof answer.body === 'string' ? answer.body : new Uint8Array(answer.body),
+      answer.status as 200,
+      answer.headers,
+    );
+  });
+
   const httpServer = createHttpServer(getRequestListener(app.fetch));
   httpServer.keepAliveTimeout = 5_000;
   const ws = createWsGateway({
@@ -334,6 +354,7 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
     metrics,
     logger,
     isShuttingDown: () => shuttingDown,
+    streams: dependencies.streams ?? null,
   });
   httpServer.on('upgrade', ws.handleUpgrade);
   httpServer.on('clientError', (_error, socket) => {

@@ -35,6 +35,7 @@ export interface ServerMetrics {
   tokens: Counter<'kind'>;
   rateLimitRejections: Counter<'scope'>;
   slowConsumerDisconnects: Counter<'transport'>;
+  streamFramesDropped: Counter<'transport'>;
   httpRequests: Counter<'method' | 'status'>;
   invalidFrames: Counter<'code'>;
 }
@@ -114,7 +115,7 @@ export function createServerMetrics(sources: {
     }),
     firstToken: new Histogram({
       name: 'agent_sessions_first_token_seconds',
-      help: 'Time from message.started to the first assistant message of the turn',
+      help: 'Time from message.started to the first token of the turn (its first live text delta, else its first assistant message)',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
@@ -138,6 +139,12 @@ export function createServerMetrics(sources: {
     slowConsumerDisconnects: new Counter({
       name: 'agent_sessions_slow_consumer_disconnects_total',
       help: 'Clients cut because they did not read fast enough',
+      labelNames: ['transport'] as const,
+      registers: [registry],
+    }),
+    streamFramesDropped: new Counter({
+      name: 'agent_sessions_stream_frames_dropped_total',
+      help: 'Live token-level stream frames not sent because the client was behind (its log entries still go out)',
       labelNames: ['transport'] as const,
       registers: [registry],
     }),

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LogEntry } from '@agent-sessions/core';
 import { createBatchedWriter } from './batched-writer.js';
+import { type LiveStreamSource, startLiveStreamRelay } from './live-stream-relay.js';
 import type { SessionServicePort } from './service-port.js';
 import { pumpSubscription } from './subscription-pump.js';
 
@@ -30,6 +31,9 @@ export interface SseStreamOptions {
   heartbeatMs?: number;
   onSlowConsumer: () => void;
   onClose: () => void;
+  /** Live token-level `stream_event`s, sent as `event: stream_event` with no `id:` (null: none). */
+  streams?: LiveStreamSource | null;
+  onStreamDropped?: (count: number) => void;
 }
 
 /**
@@ -94,13 +98,28 @@ export function startSseStream(options: SseStreamOptions): () => void {
       options.onClose();
     }
   });
+  const relay = options.streams
+    ? startLiveStreamRelay({
+        source: options.streams,
+        sessionId: options.sessionId,
+        writer,
+        after: options.after,
+        encode: (message) => formatSseEvent(message as { type: string }),
+        highWaterBytes: options.maxBufferedBytes / 2,
+        signal: controller.signal,
+        ...(options.onStreamDropped ? { onDropped: options.onStreamDropped } : {}),
+      })
+    : null;
   void pumpSubscription({
     service: options.service,
     sessionId: options.sessionId,
     after: options.after,
     writer,
     signal: controller.signal,
-    encode: formatSseEvent,
+    encode: (entry) => {
+      relay?.delivered(entry.seq);
+      return formatSseEvent(entry);
+    },
     highWaterBytes: options.maxBufferedBytes / 2,
     stallTimeoutMs: options.stallTimeoutMs,
     onStall: cutSlow,

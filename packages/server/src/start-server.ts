@@ -6,7 +6,10 @@ import {
   createMemoryBus,
   createOfflineEnvironment,
   createSessionService,
+  isLiveStreamEvent,
+  type LogEntry,
   type Store,
+  streamTopic,
 } from '@agent-sessions/core';
 import { createScriptedModel } from '@agent-sessions/scripted-model';
 import { createSqliteStore } from '@agent-sessions/store-sqlite';
@@ -39,6 +42,31 @@ export interface RunningServer {
   store: Store;
   /** Graceful shutdown, then closes the model, the store and the key store. Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * Lets `observe` see the live `stream_event`s published on a session's stream topic (as
+ * entries without seq), e.g. for the time-to-first-token histogram.
+ */
+function withStreamObserver(
+  bus: Bus,
+  observe: (sessionId: string, entries: LogEntry[]) => void,
+): Bus {
+  const prefix = streamTopic('');
+  return {
+    async publish(topic, message) {
+      if (topic.startsWith(prefix) && isLiveStreamEvent(message)) {
+        try {
+          observe(topic.slice(prefix.length), [message.message as unknown as LogEntry]);
+        } catch {
+          // Metrics must never break delivery.
+        }
+      }
+      return bus.publish(topic, message);
+    },
+    subscribe: (topic, handler) => bus.subscribe(topic, handler),
+    close: () => bus.close(),
+  };
 }
 
 /** The API key store file inside the data dir. */
@@ -125,7 +153,8 @@ export async function startServer(
         return counts;
       },
     });
-    bus = createObservedBus(createMemoryBus(), createTurnObserver(metrics));
+    const observeTurns = createTurnObserver(metrics);
+    bus = createObservedBus(withStreamObserver(createMemoryBus(), observeTurns), observeTurns);
     const service = createSessionService({
       store: openStore,
       bus,
@@ -138,6 +167,10 @@ export async function startServer(
       maxLive: config.maxLive,
       hibernateAfterMs: config.hibernateAfterMs,
       maxQueuedPerSession: config.maxQueuedPerSession,
+      streamPartialMessages: config.streamTokens,
+      // Checked again right before each turn starts: a message queued while budget was left
+      // is cancelled (BUDGET_EXCEEDED) once earlier turns have spent it.
+      ...(config.dailyBudgetUsd > 0 ? { dailyBudgetUsd: config.dailyBudgetUsd } : {}),
       ...(config.turnTimeoutMs ? { turnTimeoutMs: config.turnTimeoutMs } : {}),
       ...(config.permissionTimeoutMs ? { permissionTimeoutMs: config.permissionTimeoutMs } : {}),
       logger: toEngineLogger(logger),
@@ -159,6 +192,7 @@ export async function startServer(
       authenticator: createAuthenticator({ staticKeys: config.keys, keyStore }),
       logger,
       metrics,
+      streams: config.streamTokens ? service : null,
     });
     const url = await server.listen();
     const authMode =

@@ -4,7 +4,8 @@ import type { ServerMetrics } from './metrics.js';
 /**
  * Turns log entries into metrics: queue depth from `message.queued`/`started`/`cancelled`,
  * turn duration and cost from `turn.ended`, tokens from `result`, time to first token from
- * `message.started` to the turn's first `assistant` message.
+ * `message.started` to the turn's first live text delta (a `stream_event`, fed in as an entry
+ * without seq), or to its first `assistant` message when tokens are not streamed.
  *
  * @example
  * ```ts
@@ -29,6 +30,16 @@ export function createTurnObserver(
           metrics.queueDepth.dec();
           turnStarts.set(sessionId, Date.now());
           break;
+        case 'stream_event': {
+          const event = entry.event as { type?: unknown } | undefined;
+          if (event?.type !== 'content_block_delta') break;
+          const started = turnStarts.get(sessionId);
+          if (started !== undefined) {
+            metrics.firstToken.observe((Date.now() - started) / 1000);
+            turnStarts.delete(sessionId);
+          }
+          break;
+        }
         case 'assistant': {
           const started = turnStarts.get(sessionId);
           if (started !== undefined) {

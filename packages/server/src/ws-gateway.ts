@@ -11,6 +11,7 @@ import { createBatchedWriter } from './batched-writer.js';
 import { CLOSE_CODES } from './close-codes.js';
 import type { ServerConfig } from './config.js';
 import { toWireError } from './errors.js';
+import { type LiveStreamSource, startLiveStreamRelay } from './live-stream-relay.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RateLimits } from './rate-limits.js';
 import type { SessionServicePort } from './service-port.js';
@@ -21,6 +22,14 @@ import { toWireSession } from './wire-session.js';
 
 /** Frames a client may have in flight before the server answers RATE_LIMITED at once. */
 const MAX_FRAMES_IN_FLIGHT = 256;
+
+/**
+ * The largest frame `ws` reads before closing the socket with 1009. Frames between the frame
+ * limit (`maxFrameBytes`) and this get a PAYLOAD_TOO_LARGE error frame and the connection stays
+ * open, as the contract asks; only frames past this (16 MiB) are cut, so one connection costs
+ * at most this much memory for a frame in flight.
+ */
+export const WS_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 
 export interface WsGateway {
   /** The http server's `upgrade` listener. */
@@ -79,11 +88,13 @@ export function createWsGateway(options: {
   metrics: ServerMetrics;
   logger: Logger;
   isShuttingDown: () => boolean;
+  /** Live token-level `stream_event`s to relay (null: the log only). */
+  streams?: LiveStreamSource | null;
 }): WsGateway {
   const { config, service, metrics, logger } = options;
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: config.maxFrameBytes * 4,
+    maxPayload: Math.max(WS_MAX_PAYLOAD_BYTES, config.maxFrameBytes),
     perMessageDeflate: false,
     clientTracking: false,
     // parseClientFrame decodes strictly and answers INVALID_FRAME; ws would close with 1007.
@@ -177,13 +188,34 @@ export function createWsGateway(options: {
       log.info({ sessionId, after }, 'WebSocket subscribed');
       options.presence.join(record.id);
       sendJson({ type: 'session.ready', session: toWireSession(record), lastSeq: record.lastSeq });
+      const relay = options.streams
+        ? startLiveStreamRelay({
+            source: options.streams,
+            sessionId: record.id,
+            writer,
+            after,
+            encode: (message) => JSON.stringify(message),
+            highWaterBytes: config.maxClientBufferBytes / 2,
+            signal: controller.signal,
+            onDropped: (count) => metrics.streamFramesDropped.inc({ transport: 'ws' }, count),
+            onError: (error) => log.warn({ err: error, sessionId }, 'stream relay failed'),
+          })
+        : null;
       void pumpSubscription({
         service,
         sessionId: record.id,
         after,
         writer,
         signal: controller.signal,
-        encode: (entry) => JSON.stringify(entry),
+        encode: (entry) => {
+          relay?.delivered(entry.seq);
+          return JSON.stringify(entry);
+        },
+        // The stored JSON text as it is: replay neither parses nor re-encodes an entry.
+        encodeJson: (entry) => {
+          relay?.delivered(entry.seq);
+          return entry.json;
+        },
         highWaterBytes: config.maxClientBufferBytes / 2,
         stallTimeoutMs: config.clientStallTimeoutMs,
         onStall: cutSlow,

@@ -21,6 +21,8 @@ export type { EngineErrorCode } from './engine-error.js';
 export { createEngineError } from './engine-error.js';
 export type { EngineLogger } from './engine-logger.js';
 export { silentLogger } from './engine-logger.js';
+export type { LiveStreamEvent } from './live-stream.js';
+export { isLiveStreamEvent, streamTopic } from './live-stream.js';
 export type {
   EventLogAppender,
   PermissionAnswer,

@@ -28,6 +28,7 @@ import type {
 import { findCliProcessIds, waitForExit } from './cli-process.js';
 import { createEngineError } from './engine-error.js';
 import { type EngineLogger, silentLogger } from './engine-logger.js';
+import type { LiveStreamEvent } from './live-stream.js';
 
 /** The part of the event log the runner writes through: commit, then publish. */
 export interface EventLogAppender {
@@ -76,6 +77,12 @@ export interface RunnerOptions {
    * runner goes on with the next one. A hook that throws lets the turn run (logged).
    */
   beforeTurn?: (message: InboxMessage) => Promise<TurnRefusal | null> | TurnRefusal | null;
+  /**
+   * Token-level `stream_event` messages (the SDK's `includePartialMessages`, turned on when this
+   * is given) go here, live and uncommitted, with the seq of the last committed entry. Without
+   * it they are not asked for.
+   */
+  onStreamEvent?: (event: LiveStreamEvent) => void;
   /** Called with true when the runner starts working through its inbox, false once drained. */
   onActivity?: (busy: boolean) => void;
   logger?: EngineLogger;
@@ -278,6 +285,8 @@ export function createRunner(options: RunnerOptions): Runner {
   let closed = false;
   let busyReported = false;
   let commitChain: Promise<unknown> = Promise.resolve();
+  // The seq of the newest committed entry: stream events are published "after" it.
+  let lastCommittedSeq = 0;
   const permissions = new Map<string, PendingPermission>();
   let idleWaiters: Array<() => void> = [];
 
@@ -285,7 +294,11 @@ export function createRunner(options: RunnerOptions): Runner {
   function commit(input: CommitInput): Promise<CommitResult> {
     const result = commitChain.then(() => eventLog.append(sessionId, input));
     commitChain = result.catch(() => undefined);
-    return result;
+    return result.then((committed) => {
+      const tail = committed.entries.at(-1)?.seq;
+      if (typeof tail === 'number' && tail > lastCommittedSeq) lastCommittedSeq = tail;
+      return committed;
+    });
   }
 
   async function commitQuietly(input: CommitInput, what: string): Promise<void> {
@@ -421,6 +434,7 @@ export function createRunner(options: RunnerOptions): Runner {
         if (stderrTail.length > 20) stderrTail.shift();
       },
     };
+    if (options.onStreamEvent) startOptions.includePartialMessages = true;
     if (options.sessionStore) {
       startOptions.sessionStore = options.sessionStore;
       // Mirror every frame as it happens (default: at turn end), so a turn cut short by a crash
@@ -489,13 +503,17 @@ export function createRunner(options: RunnerOptions): Runner {
       }
     }
     const start = await prepareStart();
+    console.error('DBG ensureProcess spawning query()', closed);
     return attach(start, runQuery({ prompt: input, options: start.options }), input);
   }
 
   async function read(process: LiveProcess): Promise<void> {
     try {
       for await (const message of process.query) {
-        if (message.type === 'stream_event') continue;
+        if (message.type === 'stream_event') {
+          publishStreamEvent(message as unknown as Record<string, unknown>);
+          continue;
+        }
         if (message.type === 'system' && message.subtype === 'init') process.sawInit = true;
         const current = turn;
         if (message.type === 'result' && current && current.process === process) {
@@ -522,6 +540,15 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
+  function publishStreamEvent(message: Record<string, unknown>): void {
+    if (!options.onStreamEvent) return;
+    try {
+      options.onStreamEvent({ afterSeq: lastCommittedSeq, message });
+    } catch (error) {
+      logger.warn?.('runner: onStreamEvent failed', { sessionId, error: errorText(error) });
+    }
+  }
+
   /** Waits until the CLI really exited (close() returns before it has). */
   async function awaitExit(pids: number[]): Promise<void> {
     if (pids.length === 0) return;
@@ -534,7 +561,9 @@ export function createRunner(options: RunnerOptions): Runner {
   }
 
   async function closeProcess(): Promise<void> {
+    console.error('DBG closeProcess', !!warming, !!warmQuery, !!live);
     if (warming) await warming.catch(() => false);
+    console.error('DBG closeProcess after warming', !!warmQuery, !!live);
     if (warmQuery) {
       const pids = findCliProcessIds(warmQuery.start.sdkSessionId);
       try {
@@ -861,7 +890,9 @@ export function createRunner(options: RunnerOptions): Runner {
       let start: PreparedStart | null = null;
       try {
         start = await prepareStart();
+        console.error('DBG warm startup begin', closed, !!live);
         const warmed = await runStartup({ options: start.options });
+        console.error('DBG warm startup done', closed, !!live);
         if (closed || live) {
           warmed.close();
           return false;
@@ -947,6 +978,7 @@ export function createRunner(options: RunnerOptions): Runner {
   async function close(closeOptions: { status?: SessionStatus; record?: boolean } = {}) {
     const record = closeOptions.record ?? true;
     closed = true;
+    console.error('DBG close', !!turn, turn?.process ? 'proc' : 'noproc');
     const current = turn;
     if (current && !current.settled) {
       if (record) await stopTurn(current, 'shutdown');

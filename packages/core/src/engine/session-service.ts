@@ -16,6 +16,7 @@ import type {
 import { type RecoveryReport, recoverSessions } from './crash-recovery.js';
 import { createEngineError } from './engine-error.js';
 import { type EngineLogger, silentLogger } from './engine-logger.js';
+import { isLiveStreamEvent, type LiveStreamEvent, streamTopic } from './live-stream.js';
 import { createRunner, type PermissionAnswer, type TurnRefusal } from './runner.js';
 import { createRunnerPool } from './runner-pool.js';
 import {
@@ -71,6 +72,12 @@ export interface SessionServiceOptions {
   ) => Promise<TurnRefusal | null | undefined> | TurnRefusal | null | undefined;
   /** Defaults to `createTranscriptSessionStore(store)`. */
   sessionStore?: SessionStore;
+  /**
+   * Ask the SDK for token-level `stream_event` messages and publish them live on
+   * `streamTopic(sessionId)` (never committed, no seq; see {@link SessionService.followStream}).
+   * Default true.
+   */
+  streamPartialMessages?: boolean;
   /** Grace for an interrupted turn to settle before its process is closed (default 5000). */
   interruptGraceMs?: number;
   logger?: EngineLogger;
@@ -126,6 +133,15 @@ export interface SessionService {
   cleanup(maxAgeMs: number): Promise<string[]>;
   /** Replay of `seq > after`, then live entries (see `EventLog.subscribe`). */
   subscribe(sessionId: string, options?: SubscribeOptions): AsyncIterable<LogEntry>;
+  /**
+   * Live token-level `stream_event`s of a session (uncommitted, not replayed, may be dropped):
+   * resolves once listening; returns the function that stops. Nothing arrives when
+   * `streamPartialMessages` is false.
+   */
+  followStream(
+    sessionId: string,
+    onEvent: (event: LiveStreamEvent) => void,
+  ): Promise<() => Promise<void>>;
   /** Runners currently holding a live-process slot. */
   liveRunnerCount(): number;
   /** Interrupts running turns and closes every CLI process. */
@@ -166,6 +182,15 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
   const maxQueued = options.maxQueuedPerSession ?? 100;
   let shuttingDown = false;
   const dailyBudgetUsd = options.dailyBudgetUsd;
+  const streamPartialMessages = options.streamPartialMessages ?? true;
+  const publishStream = (sessionId: string, event: LiveStreamEvent): void => {
+    options.bus.publish(streamTopic(sessionId), event).catch((error: unknown) => {
+      logger.debug?.('session service: publishing a stream event failed', {
+        sessionId,
+        error: String(error),
+      });
+    });
+  };
   const hasTurnCheck = (dailyBudgetUsd !== undefined && dailyBudgetUsd > 0) || !!options.beforeTurn;
 
   async function checkBeforeTurn(
@@ -211,6 +236,9 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
           ),
         onActivity,
         logger,
+        ...(streamPartialMessages
+          ? { onStreamEvent: (event: LiveStreamEvent) => publishStream(sessionId, event) }
+          : {}),
         ...(hasTurnCheck
           ? { beforeTurn: (message: InboxMessage) => checkBeforeTurn(sessionId, message) }
           : {}),
@@ -417,6 +445,11 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     },
 
     subscribe: (sessionId, subscribeOptions) => eventLog.subscribe(sessionId, subscribeOptions),
+
+    followStream: (sessionId, onEvent) =>
+      options.bus.subscribe(streamTopic(sessionId), (payload) => {
+        if (isLiveStreamEvent(payload)) onEvent(payload);
+      }),
 
     liveRunnerCount: () => pool.size(),
 

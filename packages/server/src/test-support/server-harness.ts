@@ -36,7 +36,7 @@ export async function startTestServer(
     dataDir,
     async close() {
       await running.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     },
   };
 }

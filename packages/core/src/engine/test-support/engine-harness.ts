@@ -15,6 +15,7 @@ export interface EngineHarnessOptions {
   turnTimeoutMs?: number;
   permissionTimeoutMs?: number;
   dailyBudgetUsd?: number;
+  streamPartialMessages?: boolean;
   permissionMode?: PermissionMode;
   allowedTools?: string[];
 }
@@ -77,6 +78,9 @@ export async function createEngineHarness(
       ? { permissionTimeoutMs: options.permissionTimeoutMs }
       : {}),
     ...(options.dailyBudgetUsd !== undefined ? { dailyBudgetUsd: options.dailyBudgetUsd } : {}),
+    ...(options.streamPartialMessages !== undefined
+      ? { streamPartialMessages: options.streamPartialMessages }
+      : {}),
   });
 
   async function waitForLog(
