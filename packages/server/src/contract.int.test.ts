@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createMemoryStore } from '@agent-sessions/core';
+import { findClaudeProcesses } from '@agent-sessions/core/testing';
 import { createScriptedModel } from '@agent-sessions/scripted-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from './config.js';
@@ -530,7 +531,7 @@ describe('wire contract: PORT/HOST/DATA_DIR, runner knobs and ANTHROPIC_* from t
   afterAll(async () => {
     await running?.close();
     await model?.close();
-    await rm(dataDir, { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
   });
 
   it('listens on PORT/HOST with SQLite in DATA_DIR; uses ANTHROPIC_API_KEY/BASE_URL as given; honours HIBERNATE_AFTER_MS, MAX_LIVE, PERMISSION_MODE', async () => {
@@ -672,6 +673,8 @@ describe('wire contract: 503 SHUTTING_DOWN, and logs without keys or message bod
       expect(refused.body).toEqual({ error: expect.any(String), code: 'SHUTTING_DOWN' });
       await closing;
       expect((await client.closed).code).toBe(1001);
+      // A finished shutdown leaves no agent process behind (the engine waits for each to exit).
+      expect(findClaudeProcesses()).toEqual([]);
 
       const log = lines.join('');
       expect(log).toContain('"level":30');
@@ -681,7 +684,7 @@ describe('wire contract: 503 SHUTTING_DOWN, and logs without keys or message bod
       expect(log).not.toContain('hunter2');
     } finally {
       await running.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     }
   });
 });

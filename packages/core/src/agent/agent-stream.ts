@@ -6,11 +6,14 @@ import {
   type SDKMessage,
   type SDKUserMessage,
 } from '@anthropic-ai/claude-agent-sdk';
-import {
-  AGENT_PROCESS_MARKER,
-  ensureProcessExit,
-  findMarkedChildProcess,
-} from './agent-process.js';
+import { findMarkedChildProcesses, waitForExit } from '../process/process-table.js';
+
+/**
+ * The environment variable that tags each CLI process with its stream's id, so the stream can
+ * find its process (the SDK does not expose the child's pid) and make sure it is gone after an
+ * abort. Harmless to the CLI and the tools it runs.
+ */
+export const AGENT_PROCESS_MARKER = 'AGENT_SESSIONS_STREAM_ID';
 
 /**
  * A running query: an async generator of SDK messages that can also be interrupted, closed
@@ -74,7 +77,7 @@ export function openAgentStream(
   });
   let pid: number | undefined;
   const findPid = () => {
-    pid ??= env ? findMarkedChildProcess(marker) : undefined;
+    pid ??= env ? findMarkedChildProcesses([marker])[0] : undefined;
     return pid;
   };
 
@@ -119,7 +122,9 @@ export function openAgentStream(
       return findPid();
     },
     async waitForExit(timeoutMs = 3000) {
-      return pid === undefined ? true : ensureProcessExit(pid, timeoutMs);
+      if (pid === undefined) return true;
+      const { remaining } = await waitForExit([pid], { killAfterMs: timeoutMs });
+      return remaining.length === 0;
     },
   });
 }

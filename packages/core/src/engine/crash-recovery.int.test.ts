@@ -8,7 +8,11 @@ import { createMemoryBus } from '../bus/memory-bus.js';
 import { createEventLog } from '../log/event-log.js';
 import type { LogEntry, Store } from '../store/store.js';
 import { createOfflineFixture, type OfflineFixture } from '../testing/offline-fixture.js';
-import { listProcesses, waitForNoClaudeProcesses } from '../testing/process-table.js';
+import {
+  findClaudeProcesses,
+  listProcesses,
+  waitForNoClaudeProcesses,
+} from '../testing/process-table.js';
 import { createSessionService, type SessionService } from './session-service.js';
 import { assistantText } from './test-support/engine-harness.js';
 
@@ -20,12 +24,15 @@ let store: Store | null = null;
 
 afterEach(async () => {
   await service?.shutdown();
+  // shutdown() resolving means the engine's processes are gone: checked at once, not polled.
+  const leftAtShutdown = findClaudeProcesses();
   await store?.close();
   await waitForNoClaudeProcesses(10_000);
   await fixture?.cleanup();
   service = null;
   store = null;
   fixture = null;
+  expect(leftAtShutdown).toEqual([]);
 });
 
 function replyOf(entries: LogEntry[], messageId: string): string {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryBus } from '../bus/memory-bus.js';
 import type { LogEntry } from '../store/store.js';
+import { findClaudeProcesses } from '../testing/process-table.js';
 import { createSessionService } from './session-service.js';
 import { createEngineHarness, type EngineHarness } from './test-support/engine-harness.js';
 
@@ -66,6 +67,7 @@ describe('queued messages', () => {
     );
     const waiting = await service.sendMessage(session.id, { content: 'still waiting' });
     await service.shutdown();
+    expect(findClaudeProcesses()).toEqual([]);
 
     const log = await store.readLog(session.id);
     expect(log.some((entry) => entry.type === 'message.cancelled')).toBe(false);
@@ -92,5 +94,6 @@ describe('queued messages', () => {
     } finally {
       await restarted.shutdown();
     }
+    expect(findClaudeProcesses()).toEqual([]);
   }, 90_000);
 });

@@ -94,6 +94,39 @@ describe('createRunnerPool', () => {
     await pool.shutdown();
   });
 
+  it('a runner whose creation was under way when shutdown() began is never created', async () => {
+    const { runners, create } = createFakeRunners();
+    const pool = createRunnerPool({ maxLive: 2, hibernateAfterMs: 60_000, createRunner: create });
+    // The slot is reserved at once; the runner would be created a few microtasks later, after
+    // shutdown() has listed the runners to close: it would have been left running.
+    const acquiring = pool.acquire('a', { wake: true });
+    const stopping = pool.shutdown();
+    await expect(acquiring).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
+    await stopping;
+    expect([...runners.values()].filter((runner) => !runner.hibernated)).toEqual([]);
+    expect(pool.size()).toBe(0);
+  });
+
+  it('shutdown() closes a runner whose pending hibernation found it busy', async () => {
+    const { runners, create } = createFakeRunners();
+    const pool = createRunnerPool({ maxLive: 2, hibernateAfterMs: 60_000, createRunner: create });
+    await pool.acquire('a');
+    const runner = runners.get('a') as FakeRunner;
+    let refuse!: () => void;
+    runner.hibernate = () =>
+      new Promise<void>((_resolve, reject) => {
+        refuse = () => reject(new Error('busy'));
+      });
+    const hibernating = pool.hibernate('a');
+    const stopping = pool.shutdown();
+    // A message arrived meanwhile: the hibernation gives up and the runner stays live.
+    runner.busy = true;
+    refuse();
+    expect(await hibernating).toBe(false);
+    await stopping;
+    expect(runner.hibernated).toBe(true);
+  });
+
   it('refuses work after shutdown', async () => {
     const { create } = createFakeRunners();
     const pool = createRunnerPool({ maxLive: 1, hibernateAfterMs: 60_000, createRunner: create });

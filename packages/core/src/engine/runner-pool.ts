@@ -200,6 +200,11 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
         const gotSlot = await reserveSlot(acquireOptions.noWait ?? false);
         if (!gotSlot) return null;
         try {
+          // shutdown() may have listed the runners while this await resumed: a runner created
+          // now would be missed by it and could start a CLI process nobody closes.
+          if (shuttingDown) {
+            throw createEngineError('SHUTTING_DOWN', 'The service is shutting down');
+          }
           const entry = createEntry(sessionId);
           entries.set(sessionId, entry);
           return entry.runner;
@@ -228,7 +233,7 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
     async warm(sessionId) {
       if (shuttingDown) return false;
       const runner = await acquire(sessionId, { noWait: true });
-      if (!runner) return false;
+      if (!runner || shuttingDown) return false;
       return runner.warm();
     },
     async hibernate(sessionId) {
@@ -255,8 +260,10 @@ export function createRunnerPool(options: RunnerPoolOptions): RunnerPool {
       const closing = [...entries].map(async ([sessionId, entry]) => {
         clearIdleTimer(entry);
         try {
+          // An eviction that found the runner busy leaves it running: close it all the same
+          // (closing a hibernated runner only confirms its process is gone).
           if (entry.evicting) await entry.evicting;
-          else await entry.runner.close({ status: 'hibernated' });
+          await entry.runner.close({ status: 'hibernated' });
         } catch (error) {
           logger.warn?.('runner pool: close failed on shutdown', {
             sessionId,

@@ -16,11 +16,13 @@ let runner: Runner | null = null;
 
 afterEach(async () => {
   await runner?.close();
-  const left = await waitForNoClaudeProcesses(10_000);
+  // close() resolving means the runner's processes are gone: checked at once, not polled.
+  const leftAtClose = findClaudeProcesses();
+  await waitForNoClaudeProcesses(10_000);
   await fixture?.cleanup();
   runner = null;
   fixture = null;
-  expect(left.map((entry) => entry.pid)).toEqual([]);
+  expect(leftAtClose).toEqual([]);
 });
 
 describe('runner', () => {

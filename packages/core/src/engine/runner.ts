@@ -13,7 +13,9 @@ import {
   startup as sdkStartup,
   type WarmQuery,
 } from '@anthropic-ai/claude-agent-sdk';
+import { AGENT_PROCESS_MARKER } from '../agent/agent-stream.js';
 import { createInputQueue, type InputQueue } from '../agent/input-queue.js';
+import { findMarkedChildProcesses, waitForExit } from '../process/process-table.js';
 import type {
   CommitInput,
   CommitResult,
@@ -25,7 +27,6 @@ import type {
   StoreMutation,
   Usage,
 } from '../store/store.js';
-import { findCliProcessIds, waitForExit } from './cli-process.js';
 import { createEngineError } from './engine-error.js';
 import { type EngineLogger, silentLogger } from './engine-logger.js';
 import type { LiveStreamEvent } from './live-stream.js';
@@ -126,6 +127,8 @@ export interface Runner {
 interface LiveProcess {
   query: Query;
   sdkSessionId: string;
+  /** The `NAME=value` environment tag that finds this CLI process in /proc. */
+  marker: string;
   input: InputQueue<SDKUserMessage>;
   abort: AbortController;
   /** Cumulative `total_cost_usd` seen so far from this process. */
@@ -141,6 +144,12 @@ interface LiveProcess {
 interface PreparedStart {
   options: Options;
   sdkSessionId: string;
+  /**
+   * A `NAME=value` variable unique to this start, put in the CLI's environment: the SDK does not
+   * expose the child's pid, and a warm-up and a `query()` of the same session share a command
+   * line, so this tag is what tells exactly which process to wait for.
+   */
+  marker: string;
   resumed: boolean;
   /** The SDK's cumulative cost this process starts from (a resume carries the saved total). */
   baselineCost: number;
@@ -283,6 +292,11 @@ export function createRunner(options: RunnerOptions): Runner {
   let wakeRequested = false;
   let barrier: Promise<void> | null = null;
   let closed = false;
+  // Bumped by every reset: a warm-up begun before it would start the old conversation.
+  let resets = 0;
+  // Markers of the CLI processes this runner started and has not yet seen exit: close() waits
+  // for every one, whichever path (warm-up, turn, failed start) spawned it.
+  const spawned = new Set<string>();
   let busyReported = false;
   let commitChain: Promise<unknown> = Promise.resolve();
   // The seq of the newest committed entry: stream events are published "after" it.
@@ -425,8 +439,11 @@ export function createRunner(options: RunnerOptions): Runner {
     const sdkSessionId = session.sdkSessionId ?? sessionId;
     const abort = new AbortController();
     const stderrTail: string[] = [];
+    const tag = randomUUID();
     const startOptions: Options = {
       ...base,
+      // The SDK's env replaces process.env (its default) for the child: keep that default.
+      env: { ...(base.env ?? process.env), [AGENT_PROCESS_MARKER]: tag },
       canUseTool,
       abortController: abort,
       stderr: (data: string) => {
@@ -451,6 +468,7 @@ export function createRunner(options: RunnerOptions): Runner {
     return {
       options: startOptions,
       sdkSessionId,
+      marker: `${AGENT_PROCESS_MARKER}=${tag}`,
       resumed: session.sdkStarted,
       baselineCost,
       stderrTail,
@@ -463,6 +481,7 @@ export function createRunner(options: RunnerOptions): Runner {
     const process: LiveProcess = {
       query,
       sdkSessionId: start.sdkSessionId,
+      marker: start.marker,
       input,
       abort: start.abort,
       cumulativeCost: start.baselineCost,
@@ -480,10 +499,18 @@ export function createRunner(options: RunnerOptions): Runner {
     return process;
   }
 
+  /** Refuses to start a process once close() began: nothing would ever close it. */
+  function refuseWhenClosed(): void {
+    if (closed) {
+      throw createEngineError('SHUTTING_DOWN', `Session ${sessionId} is closing; no new process`);
+    }
+  }
+
   async function ensureProcess(): Promise<LiveProcess> {
     if (live && !live.exited) return live;
     if (warming) await warming;
     if (live && !live.exited) return live;
+    refuseWhenClosed();
     const input = createInputQueue<SDKUserMessage>();
     if (warmQuery) {
       const { warm, start } = warmQuery;
@@ -495,15 +522,13 @@ export function createRunner(options: RunnerOptions): Runner {
           sessionId,
           error: errorText(error),
         });
-        try {
-          warm.close();
-        } catch {
-          // Already gone.
-        }
+        await discardWarm(warm, start);
       }
     }
     const start = await prepareStart();
-    console.error('DBG ensureProcess spawning query()', closed);
+    // close() may have run while the session was read: it found no process to close.
+    refuseWhenClosed();
+    spawned.add(start.marker);
     return attach(start, runQuery({ prompt: input, options: start.options }), input);
   }
 
@@ -549,34 +574,55 @@ export function createRunner(options: RunnerOptions): Runner {
     }
   }
 
-  /** Waits until the CLI really exited (close() returns before it has). */
-  async function awaitExit(pids: number[]): Promise<void> {
-    if (pids.length === 0) return;
-    const startedAt = now();
-    const forced = await waitForExit(pids, processTermAfterMs, closeTimeoutMs);
-    logger.debug?.('runner: CLI process exited', { sessionId, ms: now() - startedAt });
-    if (forced.length > 0) {
-      logger.warn?.('runner: CLI process had to be signalled to exit', { sessionId, pids: forced });
+  /**
+   * Waits until the CLI processes tagged with `markers` really exited (the SDK's close()
+   * returns before they have), signalling those that linger.
+   */
+  async function awaitExit(
+    markers: string[],
+    timing: { termAfterMs: number; killAfterMs: number } = {
+      termAfterMs: processTermAfterMs,
+      killAfterMs: closeTimeoutMs,
+    },
+  ): Promise<void> {
+    const pids = findMarkedChildProcesses(markers);
+    if (pids.length > 0) {
+      const startedAt = now();
+      const { forced, remaining } = await waitForExit(pids, timing);
+      logger.debug?.('runner: CLI process exited', { sessionId, ms: now() - startedAt });
+      if (forced.length > 0) {
+        logger.warn?.('runner: CLI process had to be signalled to exit', {
+          sessionId,
+          pids: forced,
+        });
+      }
+      if (remaining.length > 0) {
+        logger.error?.('runner: CLI process survived SIGKILL', { sessionId, pids: remaining });
+        return;
+      }
     }
+    for (const marker of markers) spawned.delete(marker);
+  }
+
+  /** Closes a pre-warmed process nobody will use, and waits until it is gone. */
+  async function discardWarm(warm: WarmQuery, start: PreparedStart): Promise<void> {
+    try {
+      warm.close();
+    } catch {
+      // Already gone.
+    }
+    await awaitExit([start.marker]);
   }
 
   async function closeProcess(): Promise<void> {
-    console.error('DBG closeProcess', !!warming, !!warmQuery, !!live);
     if (warming) await warming.catch(() => false);
-    console.error('DBG closeProcess after warming', !!warmQuery, !!live);
     if (warmQuery) {
-      const pids = findCliProcessIds(warmQuery.start.sdkSessionId);
-      try {
-        warmQuery.warm.close();
-      } catch {
-        // Already gone.
-      }
+      const { warm, start } = warmQuery;
       warmQuery = null;
-      await awaitExit(pids);
+      await discardWarm(warm, start);
     }
     const process = live;
     if (!process) return;
-    const pids = findCliProcessIds(process.sdkSessionId);
     process.input.end();
     try {
       process.query.close();
@@ -593,7 +639,7 @@ export function createRunner(options: RunnerOptions): Runner {
       await Promise.race([process.finished, sleep(2000)]);
     }
     if (live === process) live = null;
-    await awaitExit(pids);
+    await awaitExit([process.marker]);
   }
 
   // ---- turns -----------------------------------------------------------------------------
@@ -722,7 +768,12 @@ export function createRunner(options: RunnerOptions): Runner {
       pending.settle({ behavior: 'deny', message: 'The turn was interrupted' });
     }
     const process = current.process;
-    if (!process) return; // runTurn sees the flag before it sends anything
+    if (!process) {
+      // Still starting its process: runTurn sees the flag before it sends anything. Waiting
+      // for that lets reset() and close() find (and close) the process it may have started.
+      await current.done;
+      return;
+    }
     try {
       await Promise.race([process.query.interrupt(), sleep(interruptGraceMs)]);
     } catch (error) {
@@ -796,6 +847,8 @@ export function createRunner(options: RunnerOptions): Runner {
     } finally {
       if (current.timer) clearTimeout(current.timer);
       if (turn === current) turn = null;
+      // A turn that failed before it settled (a failed commit) must not keep stopTurn waiting.
+      current.resolveDone();
     }
   }
 
@@ -886,15 +939,19 @@ export function createRunner(options: RunnerOptions): Runner {
     if (live && !live.exited) return true;
     if (warmQuery) return true;
     if (warming) return warming;
+    const generation = resets;
+    // A warm-up that lost a race (close, reset, a turn's own process) is not wanted any more.
+    const unwanted = () => closed || live !== null || generation !== resets;
     warming = (async () => {
       let start: PreparedStart | null = null;
       try {
         start = await prepareStart();
-        console.error('DBG warm startup begin', closed, !!live);
+        if (unwanted()) return false;
+        spawned.add(start.marker);
         const warmed = await runStartup({ options: start.options });
-        console.error('DBG warm startup done', closed, !!live);
-        if (closed || live) {
-          warmed.close();
+        if (unwanted()) {
+          // Waited for here, inside `warming`: close() awaits it, so no process outlives close.
+          await discardWarm(warmed, start);
           return false;
         }
         warmQuery = { warm: warmed, start };
@@ -910,11 +967,11 @@ export function createRunner(options: RunnerOptions): Runner {
           error: errorText(error),
         });
         if (start) {
+          if (warmQuery?.start === start) warmQuery = null;
           // A failed startup() (an initialize timeout) leaves its CLI child running: stop it,
           // or it would hold memory outside the live-process cap.
-          const pids = findCliProcessIds(start.sdkSessionId);
           start.abort.abort();
-          await waitForExit(pids, 500, 3000);
+          await awaitExit([start.marker], { termAfterMs: 500, killAfterMs: 3000 });
         }
         return false;
       } finally {
@@ -949,6 +1006,7 @@ export function createRunner(options: RunnerOptions): Runner {
         ],
       });
     } finally {
+      resets++;
       barrier = null;
       release();
     }
@@ -968,6 +1026,7 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     closed = true;
     await closeProcess();
+    await awaitExit([...spawned]);
     await loadStatus();
     const entries: NewLogEntry[] = [];
     const mutations: StoreMutation[] = [];
@@ -978,7 +1037,6 @@ export function createRunner(options: RunnerOptions): Runner {
   async function close(closeOptions: { status?: SessionStatus; record?: boolean } = {}) {
     const record = closeOptions.record ?? true;
     closed = true;
-    console.error('DBG close', !!turn, turn?.process ? 'proc' : 'noproc');
     const current = turn;
     if (current && !current.settled) {
       if (record) await stopTurn(current, 'shutdown');
@@ -992,6 +1050,10 @@ export function createRunner(options: RunnerOptions): Runner {
     }
     await closeProcess();
     if (draining) await Promise.race([draining, sleep(closeTimeoutMs)]);
+    // Whatever path started a process (a warm-up, a turn, a failed start), none outlives close:
+    // nothing starts one once `closed` is set, so this closes and awaits the last of them.
+    await closeProcess();
+    await awaitExit([...spawned]);
     if (record && closeOptions.status) {
       await loadStatus();
       const entries: NewLogEntry[] = [];

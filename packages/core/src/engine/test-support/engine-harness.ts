@@ -5,7 +5,7 @@ import { createEventLog, type EventLog } from '../../log/event-log.js';
 import { createMemoryStore } from '../../store/memory-store.js';
 import type { LogEntry, Store } from '../../store/store.js';
 import { createOfflineFixture, type OfflineFixture } from '../../testing/offline-fixture.js';
-import { waitForNoClaudeProcesses } from '../../testing/process-table.js';
+import { findClaudeProcesses } from '../../testing/process-table.js';
 import { createSessionService, type SessionService } from '../session-service.js';
 
 export interface EngineHarnessOptions {
@@ -36,6 +36,7 @@ export interface EngineHarness {
   turnsEnded(sessionId: string): Promise<LogEntry[]>;
   /** Assistant text of a turn (the assistant entries between message.started and turn.ended). */
   replyTo(sessionId: string, messageId: string): Promise<string>;
+  /** Shuts the service down; throws if any CLI process is still alive once it has. */
   cleanup(): Promise<void>;
 }
 
@@ -123,11 +124,13 @@ export async function createEngineHarness(
     },
     async cleanup() {
       await service.shutdown();
-      const left = await waitForNoClaudeProcesses(10_000);
+      // No waiting here: shutdown() resolving means every CLI process it started has exited.
+      const left = findClaudeProcesses();
+      for (const entry of left) process.kill(entry.pid, 'SIGKILL');
       await fixture.cleanup();
       if (left.length > 0) {
-        for (const entry of left) process.kill(entry.pid, 'SIGKILL');
-        throw new Error(`CLI processes left after shutdown: ${left.map((e) => e.pid).join(', ')}`);
+        const listed = left.map((entry) => `${entry.pid} ${entry.command}`).join('\n');
+        throw new Error(`CLI processes left after shutdown:\n${listed}`);
       }
     },
   };
