@@ -26,6 +26,7 @@ function createFakeRunners() {
       isBusy: () => runner.busy,
       isLive: () => !runner.hibernated,
       whenIdle: async () => undefined,
+      startNow: () => null,
       warm: async () => true,
       interrupt: async () => false,
       reset: async () => undefined,

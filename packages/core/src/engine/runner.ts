@@ -107,6 +107,15 @@ export interface Runner {
   isLive(): boolean;
   /** Resolves once the inbox is drained (immediately when idle). */
   whenIdle(): Promise<void>;
+  /**
+   * The fast path of a message sent to an idle runner with nothing else queued: commits the
+   * caller's `message.queued` commit (inbox insert included) together with `message.started`
+   * (and status `running`) as ONE commit, and starts the turn as soon as it is durable. The
+   * agent gets the message only after that commit. Returns null (nothing done) when the runner
+   * is not idle, is closing, or must ask `beforeTurn` first: the caller then commits
+   * `message.queued` alone and wakes the runner.
+   */
+  startNow(message: InboxMessage, queued: CommitInput): Promise<CommitResult> | null;
   /** Starts the CLI process ahead of the first message (SDK `startup()`); false on failure. */
   warm(): Promise<boolean>;
   /** Interrupts the running turn (outcome `interrupted`); false when none runs. */
@@ -299,6 +308,8 @@ export function createRunner(options: RunnerOptions): Runner {
   const spawned = new Set<string>();
   let busyReported = false;
   let commitChain: Promise<unknown> = Promise.resolve();
+  // Commits issued and not yet settled: with none, a new one goes to the store in this tick.
+  let commitsInFlight = 0;
   // The seq of the newest committed entry: stream events are published "after" it.
   let lastCommittedSeq = 0;
   const permissions = new Map<string, PendingPermission>();
@@ -306,8 +317,21 @@ export function createRunner(options: RunnerOptions): Runner {
 
   // All writes go through one chain so the log order is the order things happened in.
   function commit(input: CommitInput): Promise<CommitResult> {
-    const result = commitChain.then(() => eventLog.append(sessionId, input));
-    commitChain = result.catch(() => undefined);
+    // Nothing ahead in the chain: append now rather than a microtask later, so the commit
+    // joins the store's current batch and keeps its place against other writers of this tick.
+    const result =
+      commitsInFlight === 0
+        ? eventLog.append(sessionId, input)
+        : commitChain.then(() => eventLog.append(sessionId, input));
+    commitsInFlight++;
+    commitChain = result.then(
+      () => {
+        commitsInFlight--;
+      },
+      () => {
+        commitsInFlight--;
+      },
+    );
     return result.then((committed) => {
       const tail = committed.entries.at(-1)?.seq;
       if (typeof tail === 'number' && tail > lastCommittedSeq) lastCommittedSeq = tail;
@@ -793,7 +817,7 @@ export function createRunner(options: RunnerOptions): Runner {
     await current.done;
   }
 
-  async function runTurn(message: InboxMessage): Promise<void> {
+  async function runTurn(message: InboxMessage, alreadyStarted = false): Promise<void> {
     let resolveDone!: () => void;
     const current: ActiveTurn = {
       message,
@@ -813,13 +837,15 @@ export function createRunner(options: RunnerOptions): Runner {
     };
     turn = current;
     try {
-      const entries: NewLogEntry[] = [{ type: 'message.started', messageId: message.id }];
-      const mutations: StoreMutation[] = [
-        { kind: 'inbox.update', messageId: message.id, status: 'started', at: now() },
-      ];
-      withStatus('running', entries, mutations);
-      mutations.push({ kind: 'session.update', patch: { lastActiveAt: now() } });
-      await commit({ entries, mutations });
+      if (!alreadyStarted) {
+        const entries: NewLogEntry[] = [{ type: 'message.started', messageId: message.id }];
+        const mutations: StoreMutation[] = [
+          { kind: 'inbox.update', messageId: message.id, status: 'started', at: now() },
+        ];
+        withStatus('running', entries, mutations);
+        mutations.push({ kind: 'session.update', patch: { lastActiveAt: now() } });
+        await commit({ entries, mutations });
+      }
 
       let process: LiveProcess;
       try {
@@ -889,7 +915,12 @@ export function createRunner(options: RunnerOptions): Runner {
     return queued.find((message) => message.policy === 'interrupt') ?? queued[0];
   }
 
-  async function drain(): Promise<void> {
+  async function drain(first?: Promise<InboxMessage | null>): Promise<void> {
+    if (first) {
+      // startNow's message: started in the commit that queued it, once that commit is durable.
+      const message = await first;
+      if (message && !closed) await runTurn(message, true);
+    }
     await loadStatus();
     while (wakeRequested && !closed) {
       wakeRequested = false;
@@ -914,7 +945,11 @@ export function createRunner(options: RunnerOptions): Runner {
     if (closed) return;
     wakeRequested = true;
     if (draining) return;
-    draining = drain()
+    startDraining();
+  }
+
+  function startDraining(first?: Promise<InboxMessage | null>): void {
+    draining = drain(first)
       .catch((error) => {
         logger.error?.('runner: inbox processing failed', { sessionId, error: errorText(error) });
       })
@@ -930,6 +965,45 @@ export function createRunner(options: RunnerOptions): Runner {
         idleWaiters = [];
         for (const waiter of waiters) waiter();
       });
+  }
+
+  function startNow(message: InboxMessage, queued: CommitInput): Promise<CommitResult> | null {
+    // `status` must be known to write the right status change; a runner that has not loaded
+    // it yet has never drained, so the ordinary path costs it nothing extra.
+    if (closed || draining || turn || barrier || wakeRequested || status === null) return null;
+    if (options.beforeTurn) return null;
+    const at = now();
+    const entries: NewLogEntry[] = [
+      ...queued.entries,
+      { type: 'message.started', messageId: message.id },
+    ];
+    const mutations: StoreMutation[] = [
+      ...(queued.mutations ?? []),
+      { kind: 'inbox.update', messageId: message.id, status: 'started', at },
+    ];
+    withStatus('running', entries, mutations);
+    mutations.push({ kind: 'session.update', patch: { lastActiveAt: at } });
+    const committed = commit({ ...queued, entries, mutations });
+    // Busy from now on: nothing may evict this runner or start another turn before this one.
+    reportBusy(true);
+    startDraining(
+      committed.then(
+        (result) => {
+          if (!result.duplicate) {
+            const seq = result.entries[0]?.seq ?? message.seq;
+            return { ...message, seq, status: 'started' as const, startedAt: at };
+          }
+          // Nothing was written: the status we assumed is not the stored one.
+          status = null;
+          return null;
+        },
+        () => {
+          status = null;
+          return null;
+        },
+      ),
+    );
+    return committed;
   }
 
   // ---- public operations -----------------------------------------------------------------
@@ -1072,6 +1146,7 @@ export function createRunner(options: RunnerOptions): Runner {
       draining === null
         ? Promise.resolve()
         : new Promise<void>((resolve) => idleWaiters.push(resolve)),
+    startNow,
     warm,
     interrupt,
     reset,

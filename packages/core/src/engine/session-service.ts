@@ -6,6 +6,7 @@ import type { Bus } from '../bus/bus.js';
 import { createEventLog, type EventLog, type SubscribeOptions } from '../log/event-log.js';
 import { createTranscriptSessionStore } from '../log/transcript-session-store.js';
 import type {
+  CommitInput,
   InboxMessage,
   LogEntry,
   MessagePolicy,
@@ -354,7 +355,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         policy,
       };
       if (clientMessageId !== undefined) queued.clientMessageId = clientMessageId;
-      const result = await eventLog.append(sessionId, {
+      const createdAt = Date.now();
+      const commitInput: CommitInput = {
         entries: [queued as { type: string }],
         mutations: [
           {
@@ -364,18 +366,40 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
               clientMessageId: clientMessageId ?? null,
               content: input.content,
               policy,
-              createdAt: Date.now(),
+              createdAt,
             },
           },
           // A session with work queued is active: retention must not remove it before it runs.
-          { kind: 'session.update', patch: { lastActiveAt: Date.now() } },
+          { kind: 'session.update', patch: { lastActiveAt: createdAt } },
         ],
         ...(clientMessageId !== undefined ? { dedupeClientMessageId: clientMessageId } : {}),
-      });
+      };
+      // Nothing else queued or running and the runner idle: the message is next in line, so
+      // its runner commits message.queued and message.started together (one commit, durable
+      // before the ack and before the agent sees the message).
+      const idleRunner = pending.length === 0 ? pool.get(sessionId) : undefined;
+      const startedNow = idleRunner?.startNow(
+        {
+          id: messageId,
+          sessionId,
+          clientMessageId: clientMessageId ?? null,
+          content: input.content,
+          policy,
+          status: 'queued',
+          seq: 0,
+          createdAt,
+          startedAt: null,
+          endedAt: null,
+          reason: null,
+        },
+        commitInput,
+      );
+      const result = await (startedNow ?? eventLog.append(sessionId, commitInput));
       if (result.duplicate) {
         return { messageId: result.duplicate.id, seq: result.duplicate.seq, duplicate: true };
       }
       const seq = result.entries[0]?.seq ?? 0;
+      if (startedNow) return { messageId, seq, duplicate: false };
       if (policy === 'interrupt') {
         const runner = pool.get(sessionId);
         if (runner) {
