@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,18 @@ describe('agent-sessions keys create|list|revoke', () => {
   afterAll(async () => {
     server?.killHard();
     await rm(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
+
+  it('list on a data dir that does not exist prints a header and "no keys" and creates nothing', async () => {
+    const missing = join(dataDir, 'not-there');
+    const list = runCli(['keys', 'list', '--data-dir', missing]);
+    expect((await list.exited).code).toBe(0);
+    expect(list.stdout()).toBe('ID\tTENANT\tNAME\tCREATED\tSTATE\nno keys\n');
+    expect(existsSync(missing)).toBe(false);
+    const revoke = runCli(['keys', 'revoke', 'key_0123456789abcdef', '--data-dir', missing]);
+    expect((await revoke.exited).code).not.toBe(0);
+    expect(revoke.stderr()).toMatch(/no active key with id key_0123456789abcdef/);
+    expect(existsSync(missing)).toBe(false);
   });
 
   it('creates a key shown once, the server requires it, list shows no secret, revoke locks it out', async () => {
@@ -33,9 +46,15 @@ describe('agent-sessions keys create|list|revoke', () => {
 
     const list = runCli(['keys', 'list', '--data-dir', dataDir]);
     expect((await list.exited).code).toBe(0);
+    expect(list.stdout().split('\n')[0]).toBe('ID\tTENANT\tNAME\tCREATED\tSTATE');
     expect(list.stdout()).toContain(id);
+    expect(list.stdout()).not.toContain('no keys');
     expect(list.stdout()).toContain('acme');
     expect(list.stdout()).not.toContain(key);
+
+    const other = runCli(['keys', 'list', '--tenant', 'nobody', '--data-dir', dataDir]);
+    expect((await other.exited).code).toBe(0);
+    expect(other.stdout()).toBe('ID\tTENANT\tNAME\tCREATED\tSTATE\nno keys for tenant nobody\n');
 
     // A stored key turns auth on: anonymous requests are refused.
     server = await startServeProcess(dataDir);

@@ -1,9 +1,12 @@
+import { existsSync } from 'node:fs';
 import { apiKeyStorePath, createApiKeyStore } from '@agent-sessions/server';
 import type { Command } from 'commander';
 
 /**
  * `agent-sessions keys create|list|revoke`: API keys stored hashed in `<data-dir>/api-keys.db`.
- * A new key is printed once; only its id is kept in the clear.
+ * A new key is printed once; only its id is kept in the clear. `list` prints a header line and
+ * then one line per key, or `no keys`; `list` and `revoke` only read: on a data dir without a
+ * key store they create nothing (no data dir, no `api-keys.db`); only `create` makes them.
  *
  * @example
  * ```sh
@@ -18,8 +21,9 @@ export function registerKeysCommand(program: Command): void {
     .description('Manage API keys (stored hashed in the data dir)');
   const dataDirOption = (command: Command) =>
     command.option('--data-dir <dir>', 'data directory (env DATA_DIR, default ./data)');
-  const open = (dataDir: string | undefined) =>
-    createApiKeyStore({ path: apiKeyStorePath(dataDir ?? process.env.DATA_DIR ?? './data') });
+  const pathOf = (dataDir: string | undefined) =>
+    apiKeyStorePath(dataDir ?? process.env.DATA_DIR ?? './data');
+  const open = (dataDir: string | undefined) => createApiKeyStore({ path: pathOf(dataDir) });
 
   dataDirOption(
     keys
@@ -48,9 +52,19 @@ export function registerKeysCommand(program: Command): void {
       .description('List keys (ids, tenants, dates; never the keys)')
       .option('--tenant <tenant>', 'only this tenant'),
   ).action((options: { tenant?: string; dataDir?: string }) => {
+    process.stdout.write('ID\tTENANT\tNAME\tCREATED\tSTATE\n');
+    const noKeys =
+      options.tenant === undefined ? 'no keys\n' : `no keys for tenant ${options.tenant}\n`;
+    // Listing must not create a data dir or a key store where there was none.
+    if (!existsSync(pathOf(options.dataDir))) {
+      process.stdout.write(noKeys);
+      return;
+    }
     const store = open(options.dataDir);
     try {
-      for (const info of store.list(options.tenant)) {
+      const infos = store.list(options.tenant);
+      if (infos.length === 0) process.stdout.write(noKeys);
+      for (const info of infos) {
         const state = info.revokedAt
           ? `revoked ${new Date(info.revokedAt).toISOString()}`
           : 'active';
@@ -69,6 +83,7 @@ export function registerKeysCommand(program: Command): void {
       .description('Revoke a key by its id')
       .argument('<id>', 'the key id (key_...)'),
   ).action((id: string, options: { dataDir?: string }) => {
+    if (!existsSync(pathOf(options.dataDir))) program.error(`no active key with id ${id}`);
     const store = open(options.dataDir);
     try {
       if (!store.revoke(id)) program.error(`no active key with id ${id}`);

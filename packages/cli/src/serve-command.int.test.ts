@@ -58,6 +58,74 @@ describe('agent-sessions serve (a real server process)', () => {
     expect(run.stderr()).toMatch(/refusing to listen on 0\.0\.0\.0 without API keys/);
   });
 
+  it('takes AGENT_SESSIONS_KEYS=tenantA:keyA,tenantB:keyB as the contract writes it: both keys work, tenants stay apart (404), short keys warned about without printing them', async () => {
+    const server = await startServeProcess(dataDir, {
+      AGENT_SESSIONS_KEYS: 'tenantA:keyA,tenantB:keyB',
+    });
+    started.push(server);
+    const as = (key: string) => ({ authorization: `Bearer ${key}` });
+    const created = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: as('keyA'),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    expect((await fetch(`${server.url}/v1/sessions/${id}`, { headers: as('keyA') })).status).toBe(
+      200,
+    );
+    expect((await fetch(`${server.url}/v1/sessions/${id}`, { headers: as('keyB') })).status).toBe(
+      404,
+    );
+    const listB = await fetch(`${server.url}/v1/sessions`, { headers: as('keyB') });
+    expect(listB.status).toBe(200);
+    expect(((await listB.json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await fetch(`${server.url}/v1/sessions`)).status).toBe(401);
+    expect((await fetch(`${server.url}/v1/sessions`, { headers: as('keyC') })).status).toBe(401);
+    const output = server.stdout() + server.stderr();
+    expect(output).toMatch(/keys shorter than 16 characters \(tenants: tenantA, tenantB\)/);
+    expect(output).not.toMatch(/keyA|keyB/);
+  });
+
+  it('names the variable and what it expects on a bad setting (PORT=abc), exit 2', async () => {
+    const run = runCli(['serve', '--data-dir', dataDir], { PORT: 'abc' });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr()).toContain('PORT must be an integer between 0 and 65535, got "abc"');
+    expect(run.stderr()).not.toMatch(/NaN/);
+  });
+
+  it('AGENT_SESSIONS_PERMISSION_MODE=bypassPermissions as root without IS_SANDBOX=1 refuses to start with a clear message', async () => {
+    if (process.getuid?.() !== 0) return;
+    // Only exactly 1 is honoured by the CLI (checked: "yes" and "true" are refused too).
+    const run = runCli(['serve', '--port', '0', '--data-dir', dataDir], {
+      AGENT_SESSIONS_PERMISSION_MODE: 'bypassPermissions',
+      IS_SANDBOX: 'yes',
+    });
+    expect((await run.exited).code).toBe(2);
+    expect(run.stderr()).toMatch(
+      /bypassPermissions needs IS_SANDBOX=1 when the server runs as root/,
+    );
+  });
+
+  it('AGENT_SESSIONS_PERMISSION_MODE=bypassPermissions with IS_SANDBOX=1: a tool runs without a permission.request', async () => {
+    const server = await startServeProcess(dataDir, {
+      AGENT_SESSIONS_PERMISSION_MODE: 'bypassPermissions',
+      IS_SANDBOX: '1',
+    });
+    started.push(server);
+    const client = await connect(`${server.wsUrl}/ws`);
+    await client.waitFor((frames) => frames[0]?.type === 'session.ready');
+    client.send({
+      type: 'message',
+      content: '[[tool:Bash:{"command":"echo bypass-ok"}]]',
+    });
+    await client.waitFor((frames) => frames.some((frame) => frame.type === 'turn.ended'), 60_000);
+    const ended = client.frames.find((frame) => frame.type === 'turn.ended');
+    expect(ended).toMatchObject({ outcome: 'success' });
+    expect(client.frames.some((frame) => frame.type === 'permission.request')).toBe(false);
+    expect(JSON.stringify(client.frames)).toContain('Tool Bash done: bypass-ok');
+    client.socket.close();
+  });
+
   it('kill -9 mid-turn with messages queued, restart on the same data dir: nothing acknowledged is lost, the cut turn is marked interrupted, the queue runs, replay has no gap', async () => {
     const first = await startServeProcess(dataDir);
     started.push(first);

@@ -40,7 +40,7 @@ export function registerServeCommand(program: Command): void {
     )
     .option(
       '--permission-mode <mode>',
-      'SDK permission mode for new sessions (env AGENT_SESSIONS_PERMISSION_MODE)',
+      'SDK permission mode for new sessions: default, acceptEdits, plan, dontAsk or bypassPermissions (as root only with IS_SANDBOX=1) (env AGENT_SESSIONS_PERMISSION_MODE)',
     )
     .option('--model <model>', 'default model (env AGENT_SESSIONS_MODEL)')
     .option(

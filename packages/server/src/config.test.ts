@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  assertPermissionModeRunnable,
   assertSafeBinding,
   ConfigError,
   defaultMaxLive,
   isLoopbackHost,
   loadConfig,
+  tenantsWithShortKeys,
 } from './config.js';
 import { httpStatusFor } from './http-status.js';
 
@@ -29,7 +31,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: 'TRUE' } }).streamTokens).toBe(true);
     expect(loadConfig({ flags: { streamTokens: false } }).streamTokens).toBe(false);
     expect(() => loadConfig({ env: { AGENT_SESSIONS_STREAM_TOKENS: 'maybe' } })).toThrow(
-      /streamTokens \(AGENT_SESSIONS_STREAM_TOKENS\)/,
+      /AGENT_SESSIONS_STREAM_TOKENS must be one of 1, 0, true, false, on, off, yes, no, got "maybe"/,
     );
   });
 
@@ -56,6 +58,91 @@ describe('loadConfig', () => {
       loadConfig({ env: { PORT: 'abc', AGENT_SESSIONS_PERMISSION_MODE: 'yolo' } }),
     ).toThrow(/PORT[\s\S]*AGENT_SESSIONS_PERMISSION_MODE/);
     expect(() => loadConfig({ env: { AGENT_SESSIONS_KEYS: 'nokey' } })).toThrow(ConfigError);
+  });
+
+  it('says which variable or flag is wrong and what it expects', () => {
+    const message = (input: Parameters<typeof loadConfig>[0]) => {
+      try {
+        loadConfig(input);
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(message({ env: { PORT: 'abc' } })).toContain(
+      'PORT must be an integer between 0 and 65535, got "abc"',
+    );
+    expect(message({ env: { PORT: '70000' } })).toContain(
+      'PORT must be an integer between 0 and 65535, got "70000"',
+    );
+    expect(message({ env: {}, flags: { maxLive: '0' } })).toContain(
+      '--max-live must be an integer, 1 or more, got "0"',
+    );
+    expect(message({ env: { AGENT_SESSIONS_PERMISSION_MODE: 'yolo' } })).toContain(
+      'AGENT_SESSIONS_PERMISSION_MODE must be one of default, acceptEdits, plan, dontAsk, bypassPermissions, got "yolo"',
+    );
+    expect(message({ env: { PORT: 'abc' } })).not.toMatch(/NaN|expected number/);
+    // Secrets are named, never echoed.
+    const short = message({ env: { AGENT_SESSIONS_METRICS_TOKEN: 'secret-123' } });
+    expect(short).toContain(
+      'AGENT_SESSIONS_METRICS_TOKEN must be a token of 16 or more characters',
+    );
+    expect(short).not.toContain('secret-123');
+  });
+
+  it('accepts AGENT_SESSIONS_KEYS of any non-empty length (tenantA:keyA,tenantB:keyB), flags the short ones', () => {
+    const config = loadConfig({ env: { AGENT_SESSIONS_KEYS: 'tenantA:keyA,tenantB:keyB' } });
+    expect(config.keys).toEqual([
+      { tenantId: 'tenantA', key: 'keyA' },
+      { tenantId: 'tenantB', key: 'keyB' },
+    ]);
+    expect(tenantsWithShortKeys(config.keys)).toEqual(['tenantA', 'tenantB']);
+    expect(tenantsWithShortKeys([{ tenantId: 't', key: 'k'.repeat(16) }])).toEqual([]);
+  });
+
+  it('keeps AGENT_SESSIONS_KEYS strict: pairs, no empty parts, no repeated key; never echoes a key', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['noSecretColon', /entry 1 has no ":"/],
+      ['alpha:', /entry 1 has an empty key/],
+      [':zSecret1', /entry 1 has an empty tenant/],
+      ['alpha:zSecret1,,beta:zSecret2', /entry 2 is empty/],
+      ['alpha:zSecret1,', /entry 2 is empty/],
+      ['alpha:zSecret1,beta:zSecret1', /entry 2 repeats a key/],
+      ['alpha:zSecret1 zSecret2', /entry 1 has whitespace inside its key/],
+    ];
+    for (const [value, problem] of cases) {
+      let text = '';
+      try {
+        loadConfig({ env: { AGENT_SESSIONS_KEYS: value } });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        text = (error as Error).message;
+      }
+      expect(text, value).toMatch(problem);
+      expect(text).toMatch(/AGENT_SESSIONS_KEYS must be tenant:key pairs separated by commas/);
+      expect(text).not.toMatch(/zSecret|noSecret/);
+    }
+  });
+
+  it('takes every operator permission mode; bypassPermissions as root needs IS_SANDBOX=1', () => {
+    for (const mode of ['default', 'acceptEdits', 'plan', 'dontAsk', 'bypassPermissions']) {
+      expect(loadConfig({ env: { AGENT_SESSIONS_PERMISSION_MODE: mode } }).permissionMode).toBe(
+        mode,
+      );
+    }
+    expect(() =>
+      assertPermissionModeRunnable('bypassPermissions', { isRoot: true, isSandbox: false }),
+    ).toThrow(/bypassPermissions needs IS_SANDBOX=1 when the server runs as root/);
+    expect(() =>
+      assertPermissionModeRunnable('bypassPermissions', { isRoot: true, isSandbox: true }),
+    ).not.toThrow();
+    expect(() =>
+      assertPermissionModeRunnable('bypassPermissions', { isRoot: false, isSandbox: false }),
+    ).not.toThrow();
+    expect(() =>
+      assertPermissionModeRunnable('dontAsk', { isRoot: true, isSandbox: false }),
+    ).not.toThrow();
   });
 
   it('defaults max live from memory: (RAM - 2 GiB) / 250 MB, between 1 and 64', () => {

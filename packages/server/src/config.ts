@@ -9,7 +9,19 @@ export interface StaticKey {
   key: string;
 }
 
-const permissionModes = ['default', 'acceptEdits', 'plan', 'bypassPermissions'] as const;
+/**
+ * The SDK permission modes an operator may set for new sessions. Clients may pick only
+ * `default`, `acceptEdits`, `plan` and `dontAsk` for their own sessions (protocol
+ * `clientPermissionModeSchema`); `bypassPermissions` is for the operator alone, and as root it
+ * needs IS_SANDBOX=1 (see {@link assertPermissionModeRunnable}).
+ */
+export const OPERATOR_PERMISSION_MODES = [
+  'default',
+  'acceptEdits',
+  'plan',
+  'dontAsk',
+  'bypassPermissions',
+] as const;
 
 /** How many CLI processes fit: about 250 MB each, leaving 2 GiB for everything else. */
 export function defaultMaxLive(totalBytes: number = totalmem()): number {
@@ -30,25 +42,44 @@ const toggle = z.union([
     .transform((value) => ['1', 'true', 'on', 'yes'].includes(value)),
 ]);
 
+/** Keys shorter than this are accepted from the environment, with a warning at start. */
+export const RECOMMENDED_KEY_LENGTH = 16;
+
 const keysSchema = z.string().transform((value, context): StaticKey[] => {
   const keys: StaticKey[] = [];
-  for (const part of value.split(',').map((item) => item.trim())) {
-    if (part === '') continue;
+  const fail = (problem: string) => {
+    context.addIssue({
+      code: 'custom',
+      message: `must be tenant:key pairs separated by commas (e.g. tenantA:keyA,tenantB:keyB); ${problem}`,
+    });
+    return z.NEVER;
+  };
+  const parts = value.split(',').map((item) => item.trim());
+  for (const [index, part] of parts.entries()) {
+    // Positions, never the text: the text may hold a key.
+    const position = `entry ${index + 1}`;
+    if (part === '') return fail(`${position} is empty`);
     const colon = part.indexOf(':');
+    if (colon < 0) return fail(`${position} has no ":" between tenant and key`);
     const tenantId = part.slice(0, colon).trim();
     const key = part.slice(colon + 1).trim();
-    if (colon <= 0 || tenantId === '' || key.length < 8) {
-      context.addIssue({
-        code: 'custom',
-        message:
-          'AGENT_SESSIONS_KEYS must be tenant:key pairs separated by commas, keys of 8+ characters',
-      });
-      return z.NEVER;
+    if (tenantId === '') return fail(`${position} has an empty tenant`);
+    if (key === '') return fail(`${position} has an empty key`);
+    if (/\s/.test(key)) return fail(`${position} has whitespace inside its key`);
+    if (keys.some((known) => known.key === key)) {
+      return fail(`${position} repeats a key given earlier (a key belongs to one tenant)`);
     }
     keys.push({ tenantId, key });
   }
   return keys;
 });
+
+/** The tenants whose keys from `AGENT_SESSIONS_KEYS` are shorter than {@link RECOMMENDED_KEY_LENGTH}. */
+export function tenantsWithShortKeys(keys: readonly StaticKey[]): string[] {
+  return keys
+    .filter((entry) => entry.key.length < RECOMMENDED_KEY_LENGTH)
+    .map((entry) => entry.tenantId);
+}
 
 /** The validated server configuration. */
 export const serverConfigSchema = z.object({
@@ -61,7 +92,7 @@ export const serverConfigSchema = z.object({
   /** How long a session stays warm after its last subscriber left (the seed's 60 s). */
   unsubscribedGraceMs: integer(0).default(60_000),
   maxLive: integer(1).default(() => defaultMaxLive()),
-  permissionMode: z.enum(permissionModes).optional(),
+  permissionMode: z.enum(OPERATOR_PERMISSION_MODES).optional(),
   model: z.string().min(1).optional(),
   anthropicApiKey: z.string().min(1).optional(),
   anthropicBaseUrl: z.url().optional(),
@@ -138,6 +169,44 @@ export const CONFIG_ENV: Record<keyof ServerConfig, string> = {
   logLevel: 'LOG_LEVEL',
 };
 
+/** What each setting expects, for error messages ("PORT must be <this>, got ..."). */
+const EXPECTED: Record<keyof ServerConfig, string> = {
+  port: 'an integer between 0 and 65535',
+  host: 'a non-empty host name or address',
+  dataDir: 'a non-empty path',
+  keys: 'tenant:key pairs separated by commas',
+  hibernateAfterMs: 'an integer of milliseconds, 0 or more',
+  unsubscribedGraceMs: 'an integer of milliseconds, 0 or more',
+  maxLive: 'an integer, 1 or more',
+  permissionMode: `one of ${OPERATOR_PERMISSION_MODES.join(', ')}`,
+  model: 'a non-empty model name',
+  anthropicApiKey: 'a non-empty API key',
+  anthropicBaseUrl: 'a URL such as https://api.example.com',
+  dailyBudgetUsd: 'a number of USD, 0 or more (0 = no budget)',
+  rateLimitPerMinute: 'an integer, 1 or more',
+  messageRateLimitPerMinute: 'an integer, 1 or more',
+  maxQueuedPerSession: 'an integer, 1 or more',
+  maxFrameBytes: `an integer between 64 and ${MAX_FRAME_BYTES * 16}`,
+  maxBodyBytes: `an integer between 64 and ${MAX_BODY_BYTES * 16}`,
+  maxClientBufferBytes: 'an integer of bytes, 1024 or more',
+  clientStallTimeoutMs: 'an integer of milliseconds, 10 or more',
+  turnTimeoutMs: 'an integer of milliseconds, 1 or more',
+  streamTokens: 'one of 1, 0, true, false, on, off, yes, no',
+  permissionTimeoutMs: 'an integer of milliseconds, 1 or more',
+  metricsToken: 'a token of 16 or more characters',
+  webDir: 'a non-empty path',
+  shutdownTimeoutMs: 'an integer of milliseconds, 100 or more',
+  logLevel: 'one of fatal, error, warn, info, debug, trace, silent',
+};
+
+/** Settings whose values are secrets: an error names them but never echoes the value. */
+const SECRET_FIELDS: ReadonlySet<string> = new Set(['keys', 'anthropicApiKey', 'metricsToken']);
+
+/** `maxLive` -> `--max-live`. */
+function flagName(field: string): string {
+  return `--${field.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+}
+
 /** Thrown for a configuration the server must not start with; the message says why. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -170,21 +239,36 @@ export function loadConfig(
 ): ServerConfig {
   const env = input.env ?? {};
   const raw: Record<string, unknown> = {};
+  const source: Record<string, string> = {};
   for (const [field, variable] of Object.entries(CONFIG_ENV)) {
     const value = env[variable];
-    if (value !== undefined && value !== '') raw[field] = value;
+    if (value !== undefined && value !== '') {
+      raw[field] = value;
+      source[field] = variable;
+    }
   }
   for (const [field, value] of Object.entries(input.flags ?? {})) {
-    if (value !== undefined) raw[field] = value;
+    if (value !== undefined) {
+      raw[field] = value;
+      source[field] = flagName(field);
+    }
   }
   const parsed = serverConfigSchema.safeParse(raw);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
+    const problems = new Map<string, string>();
+    for (const issue of parsed.error.issues) {
       const field = String(issue.path[0] ?? '');
-      const variable = CONFIG_ENV[field as keyof ServerConfig];
-      return `${field}${variable ? ` (${variable})` : ''}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+      const name = source[field] ?? CONFIG_ENV[field as keyof ServerConfig] ?? field;
+      if (problems.has(field)) continue;
+      if (issue.code === 'custom') {
+        problems.set(field, `${name} ${issue.message}`);
+        continue;
+      }
+      const expected = EXPECTED[field as keyof ServerConfig] ?? 'a valid value';
+      const got = SECRET_FIELDS.has(field) ? '' : `, got ${JSON.stringify(String(raw[field]))}`;
+      problems.set(field, `${name} must be ${expected}${got}`);
+    }
+    throw new ConfigError(`invalid configuration:\n  ${[...problems.values()].join('\n  ')}`);
   }
   return parsed.data;
 }
@@ -199,6 +283,29 @@ export function assertSafeBinding(config: ServerConfig, hasStoredKeys: boolean):
       `refusing to listen on ${config.host} without API keys: anonymous access is allowed on loopback only. ` +
         'Set AGENT_SESSIONS_KEYS=tenant:key or create one with `agent-sessions keys create --tenant <name>`, ' +
         'or bind to 127.0.0.1.',
+    );
+  }
+}
+
+/**
+ * Refuses a permission mode the agent's CLI would not run with: as root, the Claude CLI exits
+ * at once in `bypassPermissions` unless IS_SANDBOX=1 is in its environment, so every turn would
+ * fail. Better a clear start-up error than sessions that all fail.
+ *
+ * @example
+ * ```ts
+ * assertPermissionModeRunnable(config.permissionMode, { isRoot: process.getuid?.() === 0, isSandbox: process.env.IS_SANDBOX === '1' });
+ * ```
+ */
+export function assertPermissionModeRunnable(
+  mode: ServerConfig['permissionMode'],
+  host: { isRoot: boolean; isSandbox: boolean },
+): void {
+  if (mode === 'bypassPermissions' && host.isRoot && !host.isSandbox) {
+    throw new ConfigError(
+      'AGENT_SESSIONS_PERMISSION_MODE=bypassPermissions needs IS_SANDBOX=1 when the server runs as root ' +
+        '(the Claude CLI refuses to skip permissions as root otherwise). Set IS_SANDBOX=1 only inside a ' +
+        'sandbox or container, run as a non-root user, or pick default, acceptEdits, plan or dontAsk.',
     );
   }
 }

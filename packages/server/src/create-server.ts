@@ -30,6 +30,7 @@ import type { SessionServicePort } from './service-port.js';
 import { createSessionGateway } from './session-gateway.js';
 import { createSessionPresence } from './session-presence.js';
 import { startSseStream } from './sse-stream.js';
+import { guardUnreadBody } from './unread-body-guard.js';
 import { createWebUi } from './web-ui.js';
 import { toWireSession } from './wire-session.js';
 import { createWsGateway } from './ws-gateway.js';
@@ -342,7 +343,13 @@ export function createServer(dependencies: ServerDependencies): AgentSessionsSer
     );
   });
 
-  const httpServer = createHttpServer(getRequestListener(app.fetch));
+  // The guard, not @hono/node-server, deals with bodies a handler never read (413, 401, ...):
+  // hono's clean-up cuts the socket after 500 ms, under a keep-alive response.
+  const httpServer = createHttpServer(
+    guardUnreadBody(getRequestListener(app.fetch, { autoCleanupIncoming: false }), {
+      maxDrainBytes: Math.max(64 * 1024 * 1024, config.maxBodyBytes * 4),
+    }),
+  );
   httpServer.keepAliveTimeout = 5_000;
   const ws = createWsGateway({
     config,

@@ -17,12 +17,14 @@ export { ANONYMOUS_TENANT, bearerToken, createAuthenticator } from './auth.js';
 export { CLOSE_CODES } from './close-codes.js';
 export type { ServerConfig, ServerConfigInput, StaticKey } from './config.js';
 export {
+  assertPermissionModeRunnable,
   assertSafeBinding,
   CONFIG_ENV,
   ConfigError,
   defaultMaxLive,
   isLoopbackHost,
   loadConfig,
+  OPERATOR_PERMISSION_MODES,
   serverConfigSchema,
 } from './config.js';
 export type { AgentSessionsServer, ServerDependencies } from './create-server.js';

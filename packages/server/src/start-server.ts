@@ -16,7 +16,13 @@ import { createSqliteStore } from '@agent-sessions/store-sqlite';
 import type { Logger } from 'pino';
 import { type ApiKeyStore, createApiKeyStore } from './api-key-store.js';
 import { createAuthenticator } from './auth.js';
-import { assertSafeBinding, type ServerConfig } from './config.js';
+import {
+  assertPermissionModeRunnable,
+  assertSafeBinding,
+  RECOMMENDED_KEY_LENGTH,
+  type ServerConfig,
+  tenantsWithShortKeys,
+} from './config.js';
 import { type AgentSessionsServer, createServer } from './create-server.js';
 import { createLogger, toEngineLogger } from './logger.js';
 import { createServerMetrics } from './metrics.js';
@@ -92,6 +98,16 @@ export async function startServer(
 ): Promise<RunningServer> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const logger = options.logger ?? createLogger({ level: config.logLevel });
+  // The agent's env is built from an allowlist, so IS_SANDBOX reaches the CLI only from here.
+  const sandboxed = (options.agentEnv?.IS_SANDBOX ?? process.env.IS_SANDBOX) === '1';
+  assertPermissionModeRunnable(config.permissionMode, {
+    isRoot: process.getuid?.() === 0,
+    isSandbox: sandboxed,
+  });
+  const agentEnv: Record<string, string> | undefined =
+    config.permissionMode === 'bypassPermissions' && sandboxed
+      ? { IS_SANDBOX: '1', ...options.agentEnv }
+      : options.agentEnv;
   const dataDir = resolve(config.dataDir);
   await mkdir(dataDir, { recursive: true });
 
@@ -108,6 +124,14 @@ export async function startServer(
   try {
     keyStore = createApiKeyStore({ path: apiKeyStorePath(dataDir) });
     assertSafeBinding(config, keyStore.totalCount() > 0);
+    const weak = tenantsWithShortKeys(config.keys);
+    if (weak.length > 0) {
+      // Tenants only: the keys themselves never reach a log.
+      logger.warn(
+        { tenants: weak },
+        `AGENT_SESSIONS_KEYS has keys shorter than ${RECOMMENDED_KEY_LENGTH} characters (tenants: ${weak.join(', ')}); use long random keys, e.g. \`agent-sessions keys create\``,
+      );
+    }
     const openStore: Store =
       options.store ?? (await createSqliteStore({ path: join(dataDir, 'agent-sessions.db') }));
     store = openStore;
@@ -122,7 +146,7 @@ export async function startServer(
         ...(config.anthropicBaseUrl ? { baseUrl: config.anthropicBaseUrl } : {}),
         configDir,
         tmpDir,
-        ...(options.agentEnv ? { extra: options.agentEnv } : {}),
+        ...(agentEnv ? { extra: agentEnv } : {}),
       });
     } else {
       model = await createScriptedModel({ port: 0 });
@@ -130,7 +154,7 @@ export async function startServer(
         baseUrl: model.url,
         configDir,
         tmpDir,
-        ...(options.agentEnv ? { extra: options.agentEnv } : {}),
+        ...(agentEnv ? { extra: agentEnv } : {}),
       });
       print('');
       print('  ************************************************************************');

@@ -46,6 +46,7 @@ describe('crash recovery', () => {
     fixture = await createOfflineFixture();
     const dbPath = join(fixture.root, 'engine.sqlite');
     const workspaceRoot = join(fixture.root, 'sessions');
+    const spawnedAt = Date.now();
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', childScript], {
       cwd: fileURLToPath(new URL('../../../..', import.meta.url)),
       env: {
@@ -94,6 +95,11 @@ describe('crash recovery', () => {
       `crash recovery: CLI orphans at kill: ${orphanedAtKill.length}; alive after ${Date.now() - killedAt} ms: ${stillAlive.length}`,
     );
     for (const pid of stillAlive) process.kill(pid, 'SIGKILL');
+    // Downtime of at least 5 s: a duration measured up to the restart would show it.
+    const downtimeMs = 5000;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, killedAt + downtimeMs - Date.now())),
+    );
 
     // A new engine on the same file.
     store = createSqliteStore({ path: dbPath });
@@ -126,6 +132,15 @@ describe('crash recovery', () => {
       [messageIds[1], 'success', null],
       [messageIds[2], 'success', null],
     ]);
+    // The cut turn lasted at most from the child's spawn to the kill, never the downtime.
+    const cut = ended[0]!;
+    expect(typeof cut.durationMs).toBe('number');
+    expect(cut.durationMs as number).toBeGreaterThanOrEqual(0);
+    expect(cut.durationMs as number).toBeLessThanOrEqual(killedAt - spawnedAt);
+    expect(cut.durationMs as number).toBeLessThan(3000 + 2000);
+    console.log(
+      `crash recovery: cut turn durationMs ${cut.durationMs} (spawn to kill ${killedAt - spawnedAt} ms, downtime >= ${downtimeMs} ms)`,
+    );
     // The killed message was not run again: it started once.
     const started = entries.filter((entry) => entry.type === 'message.started');
     expect(started.map((entry) => entry.messageId)).toEqual(messageIds);

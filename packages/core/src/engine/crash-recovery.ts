@@ -27,7 +27,8 @@ export interface RecoveryReport {
 /**
  * Brings the Store back to a consistent state after the process died: a turn that was running
  * gets `turn.ended` with outcome `interrupted` and `reason: 'process_restart'` and is NOT run
- * again (its tools may already have had effects); pending permission requests are denied; a
+ * again (its tools may already have had effects); its `durationMs` runs from `message.started`
+ * to the last entry committed before the crash (never the downtime until the restart); pending permission requests are denied; a
  * `running`/`waiting_permission` session goes back to `idle`. Queued messages are left queued
  * for the runners to pick up in order.
  *
@@ -73,7 +74,12 @@ export async function recoverSessions(options: RecoveryOptions): Promise<Recover
 
     const started = await store.listMessages(session.id, 'started');
     for (const message of started) {
-      const durationMs = Math.max(0, at - (message.startedAt ?? at));
+      // The process died at some unknown moment after its last commit; the downtime until
+      // this restart is not part of the turn. The session row's updatedAt is the time of the
+      // last committed entry, so the duration runs from message.started to that.
+      const startedAt = message.startedAt ?? at;
+      const lastActivity = Math.min(at, Math.max(startedAt, session.updatedAt));
+      const durationMs = Math.max(0, lastActivity - startedAt);
       entries.push({
         type: 'turn.ended',
         messageId: message.id,
