@@ -6,7 +6,7 @@ import {
   createClient,
   type SessionConnection,
 } from '@agent-sessions/client';
-import type { LogEntry } from '@agent-sessions/protocol';
+import type { AgentSessionsError, LogEntry } from '@agent-sessions/protocol';
 import type { Command } from 'commander';
 import WebSocket from 'ws';
 
@@ -48,11 +48,21 @@ function formatDuration(milliseconds: number): string {
 
 type Record_ = Record<string, unknown>;
 
+interface PermissionPrompt {
+  requestId: string;
+  toolName: string;
+  input: unknown;
+}
+
+// Codes after which the server closes the socket for good: reported once, as the exit reason.
+const FATAL_CODES = new Set(['SESSION_NOT_FOUND', 'NOT_FOUND', 'UNAUTHORIZED', 'FORBIDDEN']);
+
 /**
  * Runs an interactive (or scripted) chat against a server: lines from `input` are sent as
  * messages; replies stream to `output`. Ctrl-C interrupts a running turn, a second Ctrl-C
  * (when idle, or within 2 s) exits. When `input` ends, it waits for the turns it started, then
- * resolves with the session id.
+ * resolves with the session id. It rejects (with an `AgentSessionsError`) when the session does
+ * not exist or the server closes the connection for good.
  *
  * @example
  * ```ts
@@ -65,10 +75,14 @@ export async function runChat(options: ChatOptions): Promise<string> {
   const color = output.isTTY === true && !json;
   const paint = (style: (text: string) => string, text: string) => (color ? style(text) : text);
   const print = (text: string) => output.write(text);
-  const status = (text: string) => errorOutput.write(`${paint(dim, text)}\n`);
 
-  const sessionId = options.sessionId ?? (await client.createSession()).id;
-  if (!options.sessionId) status(`session ${sessionId} (resume with --session ${sessionId})`);
+  let sessionId: string;
+  if (options.sessionId) {
+    // Fails fast with SESSION_NOT_FOUND instead of opening a socket the server will close.
+    sessionId = (await client.getSession(options.sessionId)).id;
+  } else {
+    sessionId = (await client.createSession()).id;
+  }
   const connection: SessionConnection = client.session(sessionId).connect();
 
   const ourMessages = new Set<string>();
@@ -79,14 +93,55 @@ export async function runChat(options: ChatOptions): Promise<string> {
   let streamedText = false;
   let atLineStart = true;
   let lastInterruptAt = 0;
-  const permissionQueue: Array<{ requestId: string; toolName: string; input: unknown }> = [];
-  let askingPermission = false;
+  let connected = false;
+  const permissionQueue: PermissionPrompt[] = [];
+  const resolvedPermissions = new Set<string>();
+  // The permission the next typed line answers; null: the next line is a message.
+  let asking: PermissionPrompt | null = null;
+  // Seq of the last entry the server had when it accepted the connection: requests replayed
+  // before it may be resolved further on in the replay, so nobody is asked before then.
+  let replayEndSeq = Number.POSITIVE_INFINITY;
+  const caughtUp = () => connection.lastSeq >= replayEndSeq;
 
+  // The prompt is drawn by readline on a TTY only; asynchronous output erases it first and
+  // redraws it once afterwards, so it never ends up in the middle of (or twice on) a line.
+  let promptShown = false;
+  let redrawScheduled = false;
+  const hidePrompt = () => {
+    if (!promptShown) return;
+    output.write('\r\u001b[2K');
+    promptShown = false;
+  };
+  const wantsPrompt = () =>
+    color &&
+    connected &&
+    !inputEnded &&
+    caughtUp() &&
+    (asking !== null || (!running && inflightSends === 0 && ourMessages.size === 0));
+  const redraw = () => {
+    redrawScheduled = false;
+    if (!wantsPrompt() || spinnerTimer) return;
+    reader.setPrompt(asking ? permissionQuestion(asking) : paint(bold, '› '));
+    reader.prompt(true);
+    promptShown = true;
+  };
+  const scheduleRedraw = () => {
+    if (redrawScheduled) return;
+    redrawScheduled = true;
+    setImmediate(redraw);
+  };
+
+  const status = (text: string) => {
+    hidePrompt();
+    errorOutput.write(`${paint(dim, text)}\n`);
+    scheduleRedraw();
+  };
   // Spinner: only on a TTY, only while waiting for the first token of a turn.
   let spinnerTimer: ReturnType<typeof setInterval> | undefined;
   let spinnerFrame = 0;
   const startSpinner = () => {
     if (!color || spinnerTimer) return;
+    hidePrompt();
     spinnerTimer = setInterval(() => {
       output.write(`\r${paint(cyan, spinnerFrames[spinnerFrame % spinnerFrames.length]!)} `);
       spinnerFrame += 1;
@@ -101,18 +156,23 @@ export async function runChat(options: ChatOptions): Promise<string> {
 
   const line = (text: string) => {
     stopSpinner();
+    hidePrompt();
     if (!atLineStart) print('\n');
     print(`${text}\n`);
     atLineStart = true;
+    scheduleRedraw();
   };
+  // Permission notices stay out of `--json` output, which holds log entries only.
+  const notice = (text: string) => (json ? status(text) : line(text));
 
   let finish: (() => void) | undefined;
-  const finished = new Promise<void>((resolve) => {
+  let fail: ((error: Error) => void) | undefined;
+  const finished = new Promise<void>((resolve, reject) => {
     finish = resolve;
+    fail = reject;
   });
   const maybeFinish = () => {
-    if (inputEnded && inflightSends === 0 && ourMessages.size === 0 && !askingPermission)
-      finish?.();
+    if (inputEnded && inflightSends === 0 && ourMessages.size === 0 && asking === null) finish?.();
   };
 
   const reader = createInterface({
@@ -121,46 +181,59 @@ export async function runChat(options: ChatOptions): Promise<string> {
     terminal: color,
     prompt: color ? paint(bold, '› ') : '',
   });
-  const prompt = () => {
-    if (color && !running && !askingPermission) reader.prompt();
-  };
+  if (!options.sessionId) status(`session ${sessionId} (resume with --session ${sessionId})`);
+
+  function permissionQuestion(request: PermissionPrompt): string {
+    return `${paint(yellow, '?')} Allow ${paint(bold, request.toolName)} ${short(request.input)} ${paint(dim, '[y/n]')} `;
+  }
 
   const askNextPermission = () => {
-    if (askingPermission) return;
+    if (asking !== null || !caughtUp()) return;
     const next = permissionQueue.shift();
     if (!next) return;
+    if (resolvedPermissions.has(next.requestId)) {
+      askNextPermission();
+      return;
+    }
     if (options.interactive === false) {
-      line(
+      notice(
         paint(
           yellow,
           `! ${next.toolName} wants to run ${short(next.input)} (answer in another client)`,
         ),
       );
+      askNextPermission();
       return;
     }
     if (inputEnded) {
       // Nobody is left to answer (input closed): refuse rather than hang.
-      line(paint(yellow, `! denied ${next.toolName} ${short(next.input)}: input is closed`));
+      notice(paint(yellow, `! denied ${next.toolName} ${short(next.input)}: input is closed`));
       connection.respondToPermission(next.requestId, 'deny').catch(() => {});
       askNextPermission();
       return;
     }
-    askingPermission = true;
-    stopSpinner();
-    if (!atLineStart) print('\n');
-    atLineStart = true;
-    reader.question(
-      `${paint(yellow, '?')} Allow ${paint(bold, next.toolName)} ${short(next.input)} ${paint(dim, '[y/n]')} `,
-      (answer) => {
-        askingPermission = false;
-        const behavior = /^y(es)?$/i.test(answer.trim()) ? 'allow' : 'deny';
-        connection.respondToPermission(next.requestId, behavior).catch((error: unknown) => {
-          line(paint(red, `permission answer failed: ${String(error)}`));
-        });
-        askNextPermission();
-        maybeFinish();
-      },
-    );
+    asking = next;
+    if (color) {
+      stopSpinner();
+      if (!atLineStart) print('\n');
+      atLineStart = true;
+      scheduleRedraw();
+    } else {
+      // No prompt without a terminal: print the question so a pipe or log shows what is asked.
+      notice(permissionQuestion(next).trimEnd());
+    }
+  };
+
+  const withdrawPermission = (behavior: string) => {
+    asking = null;
+    if (color) {
+      // Drop a half-typed answer: the next line is a message, not "y".
+      reader.write(null, { ctrl: true, name: 'e' });
+      reader.write(null, { ctrl: true, name: 'u' });
+    }
+    notice(paint(dim, `  (answered elsewhere: ${behavior})`));
+    askNextPermission();
+    maybeFinish();
   };
 
   const render = (entry: Record_) => {
@@ -183,6 +256,7 @@ export async function runChat(options: ChatOptions): Promise<string> {
               if (!atLineStart) print('\n');
             } else {
               stopSpinner();
+              hidePrompt();
               if (!atLineStart) print('\n');
               print(`${block.text}\n`);
             }
@@ -209,20 +283,6 @@ export async function runChat(options: ChatOptions): Promise<string> {
         }
         return;
       }
-      case 'permission.request':
-        permissionQueue.push({
-          requestId: String(entry.requestId),
-          toolName: String(entry.toolName),
-          input: entry.input,
-        });
-        askNextPermission();
-        return;
-      case 'permission.resolved': {
-        const index = permissionQueue.findIndex((item) => item.requestId === entry.requestId);
-        if (index >= 0) permissionQueue.splice(index, 1);
-        line(paint(dim, `  ${entry.behavior === 'allow' ? 'allowed' : 'denied'}`));
-        return;
-      }
       case 'error':
         line(paint(red, `✗ ${String(entry.error)} (${String(entry.code)})`));
         return;
@@ -230,20 +290,19 @@ export async function runChat(options: ChatOptions): Promise<string> {
         running = false;
         const outcome = String(entry.outcome);
         const style = outcome === 'success' ? green : outcome === 'interrupted' ? yellow : red;
+        ourMessages.delete(String(entry.messageId));
         line(
           paint(
             dim,
             `${paint(style, outcome)} · $${Number(entry.costUsd).toFixed(4)} · ${formatDuration(Number(entry.durationMs))}`,
           ),
         );
-        ourMessages.delete(String(entry.messageId));
         maybeFinish();
-        prompt();
         return;
       }
       case 'message.cancelled':
-        line(paint(yellow, `message dropped: ${String(entry.reason)}`));
         ourMessages.delete(String(entry.messageId));
+        line(paint(yellow, `message dropped: ${String(entry.reason)}`));
         maybeFinish();
         return;
       case 'session.reset':
@@ -252,6 +311,30 @@ export async function runChat(options: ChatOptions): Promise<string> {
       default:
         return;
     }
+  };
+
+  const handlePermission = (entry: Record_) => {
+    if (entry.type === 'permission.request') {
+      if (!resolvedPermissions.has(String(entry.requestId))) {
+        permissionQueue.push({
+          requestId: String(entry.requestId),
+          toolName: String(entry.toolName),
+          input: entry.input,
+        });
+      }
+      return;
+    }
+    if (entry.type !== 'permission.resolved') return;
+    const requestId = String(entry.requestId);
+    const behavior = String(entry.behavior);
+    resolvedPermissions.add(requestId);
+    const index = permissionQueue.findIndex((item) => item.requestId === requestId);
+    if (index >= 0) permissionQueue.splice(index, 1);
+    if (asking?.requestId === requestId) {
+      withdrawPermission(behavior);
+      return;
+    }
+    if (!json) line(paint(dim, `  ${behavior === 'allow' ? 'allowed' : 'denied'}`));
   };
 
   // Queued user text, to show on message.started (the started entry carries only the id).
@@ -276,10 +359,12 @@ export async function runChat(options: ChatOptions): Promise<string> {
         ourMessages.delete(String(record.messageId));
         maybeFinish();
       }
-      if (entry.type === 'permission.request' && options.interactive !== false) render(record);
-      return;
+    } else {
+      render(record);
     }
-    render(record);
+    handlePermission(record);
+    askNextPermission();
+    scheduleRedraw();
   });
   connection.on('stream', (frame) => {
     if (json) return;
@@ -288,35 +373,58 @@ export async function runChat(options: ChatOptions): Promise<string> {
     const delta = event.delta as Record_ | undefined;
     if (delta?.type !== 'text_delta' || typeof delta.text !== 'string') return;
     stopSpinner();
+    hidePrompt();
     print(delta.text);
     atLineStart = delta.text.endsWith('\n');
     streamedText = true;
   });
-  let connected = false;
+  let closing = false;
+  let fatalError: AgentSessionsError | undefined;
   connection.on('state', (state) => {
     if (state === 'reconnecting') status('connection lost, reconnecting…');
     if (state === 'open' && connected) status('reconnected');
+    if (state === 'closed' && !closing) {
+      fail?.(
+        fatalError ??
+          Object.assign(new Error('The server closed the connection.'), { code: 'CLOSED' }),
+      );
+    }
   });
-  connection.on('ready', ({ session }) => {
+  connection.on('ready', ({ session, lastSeq }) => {
+    replayEndSeq = lastSeq;
     if (!connected) {
       status(`connected to ${client.url} · session ${session.id} · ${session.status}`);
       connected = true;
-      setTimeout(prompt, 50);
     }
+    askNextPermission();
+    scheduleRedraw();
   });
   connection.on('error', (error) => {
-    line(paint(red, `✗ ${error.message} (${error.code})`));
-    if (connection.state === 'closed') {
-      inputEnded = true;
-      ourMessages.clear();
-      finish?.();
+    if (FATAL_CODES.has(error.code)) {
+      // The server closes the socket right after: report it once, as the reason to exit.
+      fatalError ??= error;
+      return;
     }
+    line(paint(red, `✗ ${error.message} (${error.code})`));
   });
 
   reader.on('line', (text) => {
+    promptShown = false;
     const content = text.trim();
+    if (asking !== null) {
+      const request = asking;
+      asking = null;
+      const behavior = /^y(es)?$/i.test(content) ? 'allow' : 'deny';
+      connection.respondToPermission(request.requestId, behavior).catch((error: unknown) => {
+        line(paint(red, `permission answer failed: ${String(error)}`));
+      });
+      askNextPermission();
+      maybeFinish();
+      scheduleRedraw();
+      return;
+    }
     if (content.length === 0) {
-      prompt();
+      scheduleRedraw();
       return;
     }
     const clientMessageId = `cli-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
@@ -335,10 +443,21 @@ export async function runChat(options: ChatOptions): Promise<string> {
       .finally(() => {
         inflightSends -= 1;
         maybeFinish();
+        scheduleRedraw();
       });
   });
   reader.on('close', () => {
     inputEnded = true;
+    if (asking !== null && !closing) {
+      // Nobody is left to answer: refuse rather than hang.
+      const request = asking;
+      asking = null;
+      notice(
+        paint(yellow, `! denied ${request.toolName} ${short(request.input)}: input is closed`),
+      );
+      connection.respondToPermission(request.requestId, 'deny').catch(() => {});
+    }
+    askNextPermission();
     maybeFinish();
   });
   reader.on('SIGINT', () => {
@@ -349,8 +468,8 @@ export async function runChat(options: ChatOptions): Promise<string> {
       connection.interrupt().catch(() => {});
       return;
     }
-    line(paint(dim, 'bye'));
     inputEnded = true;
+    line(paint(dim, 'bye'));
     ourMessages.clear();
     finish?.();
   });
@@ -358,11 +477,16 @@ export async function runChat(options: ChatOptions): Promise<string> {
   const onSignal = () => reader.emit('SIGINT');
   if (!color) process.on('SIGINT', onSignal);
 
-  await finished;
-  stopSpinner();
-  process.off('SIGINT', onSignal);
-  reader.close();
-  connection.close();
+  try {
+    await finished;
+  } finally {
+    closing = true;
+    inputEnded = true;
+    stopSpinner();
+    process.off('SIGINT', onSignal);
+    reader.close();
+    connection.close();
+  }
   return sessionId;
 }
 
@@ -404,7 +528,10 @@ export function registerChatCommand(program: Command): void {
         });
         process.exit(0);
       } catch (error) {
-        process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+        const code = (error as { code?: unknown } | null)?.code;
+        const text = error instanceof Error ? error.message : String(error);
+        const message = typeof code === 'string' ? `✗ ${text} (${code})` : `✗ ${text}`;
+        process.stderr.write(`${message}\n`);
         process.exit(1);
       }
     });
