@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildSdkOptions } from '@agent-sessions/core';
+import { buildSdkOptions, createInputQueue } from '@agent-sessions/core';
 import { createOfflineFixture, type OfflineFixture } from '@agent-sessions/core/testing';
 import {
   type Options,
@@ -25,43 +25,6 @@ export function userMessage(text: string): SDKUserMessage {
     type: 'user',
     message: { role: 'user', content: [{ type: 'text', text }] },
     parent_tool_use_id: null,
-  };
-}
-
-/** A push-driven async iterable (the streaming input of one warm CLI process). */
-function createPushQueue<T>(): { iterable: AsyncIterable<T>; push(item: T): void; end(): void } {
-  const items: T[] = [];
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const resolve = wake;
-    wake = undefined;
-    resolve?.();
-  };
-  return {
-    push(item) {
-      items.push(item);
-      notify();
-    },
-    end() {
-      ended = true;
-      notify();
-    },
-    iterable: {
-      async *[Symbol.asyncIterator]() {
-        for (;;) {
-          const next = items.shift();
-          if (next !== undefined) {
-            yield next;
-            continue;
-          }
-          if (ended) return;
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-      },
-    },
   };
 }
 
@@ -141,9 +104,9 @@ export async function createSdkBaseline(): Promise<SdkBaseline> {
     fixture,
     options,
     async openWarm(extra = {}) {
-      const input = createPushQueue<SDKUserMessage>();
+      const input = createInputQueue<SDKUserMessage>();
       const live = query({
-        prompt: input.iterable,
+        prompt: input,
         options: await options({ sessionId: randomUUID(), ...extra }),
       });
       const iterator = live[Symbol.asyncIterator]();

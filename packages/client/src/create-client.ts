@@ -15,6 +15,7 @@ import {
   type ConnectOptions,
   connectSession,
   type SessionConnection,
+  type SessionControls,
 } from './session-connection.js';
 
 /** The part of the browser WebSocket API the client uses (the `ws` package has it too). */
@@ -54,20 +55,13 @@ export interface SendOptions {
 }
 
 /** A handle on one session: REST calls bound to its id, and `connect()` for the live stream. */
-export interface SessionHandle {
+export interface SessionHandle extends SessionControls {
   readonly id: string;
   /** Opens the live, resuming connection (see {@link SessionConnection}). */
   connect(options?: ConnectOptions): SessionConnection;
   get(): Promise<Session>;
   delete(): Promise<void>;
   sendMessage(content: Content, options?: SendOptions): Promise<MessageAccepted>;
-  interrupt(): Promise<void>;
-  reset(): Promise<void>;
-  respondToPermission(
-    requestId: string,
-    behavior: PermissionBehavior,
-    message?: string,
-  ): Promise<void>;
   getEvents(options?: { after?: number; limit?: number }): Promise<EventsPage>;
   getAllEvents(options?: { after?: number }): Promise<LogEntry[]>;
 }

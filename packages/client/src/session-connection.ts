@@ -52,11 +52,35 @@ export interface ConnectOptions {
 }
 
 /**
+ * The controls of one session, the same on a `SessionHandle` (HTTP), a
+ * {@link SessionConnection} (over the socket, or over HTTP while disconnected) and the React
+ * hook's state.
+ *
+ * @example
+ * ```ts
+ * const stop = (controls: SessionControls) => controls.interrupt();
+ * await stop(client.session(sessionId));
+ * ```
+ */
+export interface SessionControls {
+  /** Interrupts the running turn. */
+  interrupt(): Promise<void>;
+  /** The next message starts a fresh conversation. */
+  reset(): Promise<void>;
+  /** Answers a `permission.request`. */
+  respondToPermission(
+    requestId: string,
+    behavior: PermissionBehavior,
+    message?: string,
+  ): Promise<void>;
+}
+
+/**
  * A live connection to one session that survives disconnects: it reconnects with exponential
  * backoff and jitter, resumes from the last delivered seq, and never delivers an entry twice
  * or skips one (a gap makes it reconnect from the last contiguous seq).
  */
-export interface SessionConnection extends AsyncIterable<LogEntry> {
+export interface SessionConnection extends AsyncIterable<LogEntry>, SessionControls {
   readonly sessionId: string;
   readonly state: ConnectionState;
   /** Seq of the last entry delivered. */
@@ -74,16 +98,6 @@ export interface SessionConnection extends AsyncIterable<LogEntry> {
    * reconnect with the same `clientMessageId`, so the server queues it exactly once.
    */
   send(content: Content, options?: SendOptions): Promise<AckFrame>;
-  /** Interrupts the running turn (over the socket, or over HTTP while disconnected). */
-  interrupt(): Promise<void>;
-  /** The next message starts a fresh conversation. */
-  reset(): Promise<void>;
-  /** Answers a `permission.request`. */
-  respondToPermission(
-    requestId: string,
-    behavior: PermissionBehavior,
-    message?: string,
-  ): Promise<void>;
   /** Drops the current socket and reconnects (e.g. after the network changed). */
   reconnect(): void;
   /** Closes for good; pending sends are rejected and iterators end. */

@@ -111,7 +111,13 @@ describe('useAgentSession against a real server', () => {
 
 describe('useAgentStream (the seed shape)', () => {
   it('creates a session on the first stream() and resolves when the turn has ended', async () => {
-    const { result, unmount } = renderHook(() => useAgentStream({ client }));
+    // A warm turn can end between two polls of waitFor, so every render is watched instead.
+    let renderedStreaming = false;
+    const { result, unmount } = renderHook(() => {
+      const stream = useAgentStream({ client });
+      if (stream.isStreaming) renderedStreaming = true;
+      return stream;
+    });
     expect(result.current.isStreaming).toBe(false);
     // Started inside act but awaited outside it: React must render while the turn runs.
     let streamed: Promise<void> = Promise.resolve();
@@ -133,11 +139,13 @@ describe('useAgentStream (the seed shape)', () => {
     );
     expect(result.current.messages.some((message) => message.type === 'result')).toBe(true);
     expect(result.current.messages.every((message) => !message.type.includes('.'))).toBe(true);
+    expect(result.current.isStreaming).toBe(false);
+    renderedStreaming = false;
     await act(async () => {
       streamed = result.current.stream('[[reply:second]] again');
     });
-    await waitFor(() => expect(result.current.isStreaming).toBe(true), slow);
     await streamed;
+    expect(renderedStreaming).toBe(true);
     await waitFor(
       () => expect(JSON.stringify(result.current.messages)).toContain('"text":"second"'),
       slow,

@@ -11,6 +11,7 @@ import {
   type QueuedMessage,
   type SendOptions,
   type SessionConnection,
+  type SessionControls,
   type TokenUsage,
 } from '@agent-sessions/client';
 import {
@@ -36,7 +37,7 @@ export interface UseAgentSessionOptions {
 }
 
 /** What {@link useAgentSession} returns. */
-export interface AgentSessionState {
+export interface AgentSessionState extends SessionControls {
   turns: ConversationTurn[];
   /** The session's status from its log (or from the server before the log says). */
   status: SessionStatus | 'unknown';
@@ -58,13 +59,6 @@ export interface AgentSessionState {
   /** Every entry delivered, when `keepEntries` is set; otherwise empty. */
   entries: LogEntry[];
   send(content: Content, options?: SendOptions): Promise<AckFrame>;
-  interrupt(): Promise<void>;
-  reset(): Promise<void>;
-  respondToPermission(
-    requestId: string,
-    behavior: PermissionBehavior,
-    message?: string,
-  ): Promise<void>;
 }
 
 interface Snapshot {

@@ -13,6 +13,7 @@ import type {
   Store,
   TranscriptEntry,
   TurnRecord,
+  Usage,
 } from '@agent-sessions/core';
 import {
   clampListLimit,
@@ -67,7 +68,15 @@ export interface SqliteStore extends Store {
   settings(): SqliteSettings;
 }
 
-interface SessionRow {
+/** The token columns `sessions` and `turns` share. */
+interface UsageColumns {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens: number;
+  cache_creation_input_tokens: number;
+}
+
+interface SessionRow extends UsageColumns {
   id: string;
   tenant_id: string;
   title: string | null;
@@ -81,10 +90,6 @@ interface SessionRow {
   last_seq: number;
   turn_count: number;
   message_count: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
   cost_usd: number;
 }
 
@@ -114,17 +119,22 @@ interface PermissionRow {
   resolved_at: number | null;
 }
 
-interface TurnRow {
+interface TurnRow extends UsageColumns {
   session_id: string;
   message_id: string;
   outcome: string;
   cost_usd: number;
   duration_ms: number;
-  input_tokens: number;
-  output_tokens: number;
-  cache_read_input_tokens: number;
-  cache_creation_input_tokens: number;
   ended_at: number;
+}
+
+function toUsage(row: UsageColumns): Usage {
+  return {
+    inputTokens: row.input_tokens,
+    outputTokens: row.output_tokens,
+    cacheReadInputTokens: row.cache_read_input_tokens,
+    cacheCreationInputTokens: row.cache_creation_input_tokens,
+  };
 }
 
 function toSession(row: SessionRow): SessionRecord {
@@ -142,12 +152,7 @@ function toSession(row: SessionRow): SessionRecord {
     lastSeq: row.last_seq,
     turnCount: row.turn_count,
     messageCount: row.message_count,
-    usage: {
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      cacheReadInputTokens: row.cache_read_input_tokens,
-      cacheCreationInputTokens: row.cache_creation_input_tokens,
-    },
+    usage: toUsage(row),
     costUsd: row.cost_usd,
   };
 }
@@ -189,12 +194,7 @@ function toTurn(row: TurnRow): TurnRecord {
     outcome: row.outcome as TurnRecord['outcome'],
     costUsd: row.cost_usd,
     durationMs: row.duration_ms,
-    usage: {
-      inputTokens: row.input_tokens,
-      outputTokens: row.output_tokens,
-      cacheReadInputTokens: row.cache_read_input_tokens,
-      cacheCreationInputTokens: row.cache_creation_input_tokens,
-    },
+    usage: toUsage(row),
     endedAt: row.ended_at,
   };
 }

@@ -1,27 +1,12 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOfflineFixture,
-  type OfflineFixture,
-  waitForNoClaudeProcesses,
-} from '../testing/index.js';
-import { type AgentClient, createAgentClient } from './agent-client.js';
+import { describe, expect, it } from 'vitest';
+import { waitForNoClaudeProcesses } from '../testing/index.js';
+import { setupOfflineAgentClient } from './test-support/offline-agent-client.js';
 
 // Real SDK + real CLI against the scripted model. Tests run one after the other (2 cores).
-let fixture: OfflineFixture;
-let client: AgentClient;
-
-beforeAll(async () => {
-  fixture = await createOfflineFixture();
-  client = createAgentClient({ cwd: fixture.workspace, env: fixture.env });
-});
-
-afterAll(async () => {
-  expect(await waitForNoClaudeProcesses()).toEqual([]);
-  await fixture?.cleanup();
-});
+const offline = setupOfflineAgentClient();
 
 function readEnviron(pid: number): Record<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').filter(Boolean);
@@ -93,7 +78,7 @@ describe('createAgentClient against the real CLI', () => {
         // The process exited between two samples.
       }
     };
-    const turn = client.startTurn('[[slow:1500]] [[reply:hello from the scripted model]]', {
+    const turn = offline.client.startTurn('[[slow:1500]] [[reply:hello from the scripted model]]', {
       onMessage: (message) => {
         if (message.type === 'system' && message.subtype === 'init') {
           cliPid = turn.pid;
@@ -122,12 +107,12 @@ describe('createAgentClient against the real CLI', () => {
     expect(cliPid).toBeTypeOf('number');
     expect(new URL(environ.ANTHROPIC_BASE_URL!).hostname).toBe('127.0.0.1');
     expect(environ.CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC).toBe('1');
-    expect(environ.CLAUDE_CONFIG_DIR).toBe(fixture.configDir);
+    expect(environ.CLAUDE_CONFIG_DIR).toBe(offline.fixture.configDir);
     expect(Object.keys(environ)).not.toContain('VITEST');
     // Every TCP connection the CLI held mid-turn went to loopback, and the model saw the turn.
     expect(remotes.size).toBeGreaterThan(0);
     for (const remote of remotes) expect(['127.0.0.1', '::1']).toContain(remote);
-    const served = fixture.model.requests.filter(
+    const served = offline.fixture.model.requests.filter(
       (request) => request.sessionId === result.sessionId,
     );
     expect(served.length).toBeGreaterThanOrEqual(1);
@@ -135,25 +120,30 @@ describe('createAgentClient against the real CLI', () => {
   });
 
   it('a tool call really runs in the workspace', async () => {
-    const result = await client.querySingle('[[tool:Bash:{"command":"echo hi > out.txt"}]]');
+    const result = await offline.client.querySingle(
+      '[[tool:Bash:{"command":"echo hi > out.txt"}]]',
+    );
     expect(result.isError).toBe(false);
-    expect(readFileSync(join(fixture.workspace, 'out.txt'), 'utf8')).toBe('hi\n');
+    expect(readFileSync(join(offline.fixture.workspace, 'out.txt'), 'utf8')).toBe('hi\n');
     expect(result.ranTool).toBe(true);
     expect(result.text).toMatch(/^Tool Bash done/);
   });
 
   it('a canUseTool deny surfaces as a denial and the tool does not run', async () => {
     const asked: string[] = [];
-    const result = await client.querySingle('[[tool:Bash:{"command":"echo no > denied.txt"}]]', {
-      // Without an allowlist entry, Bash has to ask canUseTool.
-      allowedTools: [],
-      canUseTool: async (toolName) => {
-        asked.push(toolName);
-        return { behavior: 'deny', message: 'not on my watch' };
+    const result = await offline.client.querySingle(
+      '[[tool:Bash:{"command":"echo no > denied.txt"}]]',
+      {
+        // Without an allowlist entry, Bash has to ask canUseTool.
+        allowedTools: [],
+        canUseTool: async (toolName) => {
+          asked.push(toolName);
+          return { behavior: 'deny', message: 'not on my watch' };
+        },
       },
-    });
+    );
     expect(asked).toEqual(['Bash']);
-    expect(existsSync(join(fixture.workspace, 'denied.txt'))).toBe(false);
+    expect(existsSync(join(offline.fixture.workspace, 'denied.txt'))).toBe(false);
     const deniedResults = result.messages.flatMap((message) =>
       message.type === 'user' && Array.isArray(message.message.content)
         ? message.message.content.filter(
@@ -167,7 +157,7 @@ describe('createAgentClient against the real CLI', () => {
 
   it('interrupt() mid-reply ends the turn as interrupted within 1 s', async () => {
     let interruptedAt = 0;
-    const turn = client.startTurn('[[slow:3000]] a long story', {
+    const turn = offline.client.startTurn('[[slow:3000]] a long story', {
       onMessage: (message) => {
         if (message.type === 'system' && message.subtype === 'init') {
           setTimeout(() => {
@@ -190,7 +180,7 @@ describe('createAgentClient against the real CLI', () => {
 
   it('[[error:529]]: api_retry messages, then an error result with the terminal reason, no hang', async () => {
     const startedAt = Date.now();
-    const result = await client.querySingle('[[error:529]] are you there?');
+    const result = await offline.client.querySingle('[[error:529]] are you there?');
     expect(Date.now() - startedAt).toBeLessThan(20_000);
     expect(
       types(result.messages).filter((type) => type === 'system/api_retry').length,
@@ -203,17 +193,17 @@ describe('createAgentClient against the real CLI', () => {
   });
 
   it('[[error:500:1]] succeeds after one retry of the CLI', async () => {
-    const result = await client.querySingle('[[error:500:1]] second time lucky');
+    const result = await offline.client.querySingle('[[error:500:1]] second time lucky');
     expect(types(result.messages).filter((type) => type === 'system/api_retry')).toHaveLength(1);
     expect(result.isError).toBe(false);
     expect(result.text).toBe('Echo: second time lucky');
   });
 
   it('[[broken]]: a stream cut after the first delta recovers', async () => {
-    const result = await client.querySingle('[[broken]] please survive');
+    const result = await offline.client.querySingle('[[broken]] please survive');
     expect(result.isError).toBe(false);
     expect(result.text).toBe('Echo: please survive');
-    const served = fixture.model.requests.filter(
+    const served = offline.fixture.model.requests.filter(
       (request) => request.sessionId === result.sessionId,
     );
     expect(served.map((request) => request.outcome)).toContain('broken');

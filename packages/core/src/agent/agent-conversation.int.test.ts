@@ -1,28 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOfflineFixture,
-  findClaudeProcesses,
-  type OfflineFixture,
-  waitForNoClaudeProcesses,
-} from '../testing/index.js';
-import { type AgentClient, createAgentClient } from './agent-client.js';
+import { describe, expect, it } from 'vitest';
+import { findClaudeProcesses } from '../testing/index.js';
+import { setupOfflineAgentClient } from './test-support/offline-agent-client.js';
 
-let fixture: OfflineFixture;
-let client: AgentClient;
-
-beforeAll(async () => {
-  fixture = await createOfflineFixture();
-  client = createAgentClient({ cwd: fixture.workspace, env: fixture.env });
-});
-
-afterAll(async () => {
-  expect(await waitForNoClaudeProcesses()).toEqual([]);
-  await fixture?.cleanup();
-});
+const offline = setupOfflineAgentClient();
 
 /** The `messages` the scripted model received for the request whose user text is `userText`. */
 function requestMessages(sessionId: string | undefined, userText: string): string {
-  const request = fixture.model.requests.find(
+  const request = offline.fixture.model.requests.find(
     (entry) => entry.sessionId === sessionId && entry.userText === userText,
   );
   expect(request, `a recorded request for ${userText}`).toBeDefined();
@@ -31,7 +15,7 @@ function requestMessages(sessionId: string | undefined, userText: string): strin
 
 describe('createConversation', () => {
   it('resume mode: turn 2 resumes the session, its request carries turn 1, [[recall]] answers it', async () => {
-    const conversation = client.createConversation();
+    const conversation = offline.client.createConversation();
     const first = await conversation.send('the password is swordfish');
     expect(first.isError).toBe(false);
     expect(conversation.sessionId).toBe(first.sessionId);
@@ -54,7 +38,7 @@ describe('createConversation', () => {
   });
 
   it('streaming mode: one CLI process serves both turns, with the history', async () => {
-    const conversation = client.createConversation({ mode: 'streaming' });
+    const conversation = offline.client.createConversation({ mode: 'streaming' });
     try {
       const firstTurn = conversation.startTurn('my favourite colour is teal');
       const first = await firstTurn.result;
@@ -82,7 +66,7 @@ describe('createConversation', () => {
   });
 
   it('streaming mode: an interrupted turn keeps the process; a closed process is replaced and resumes', async () => {
-    const conversation = client.createConversation({ mode: 'streaming' });
+    const conversation = offline.client.createConversation({ mode: 'streaming' });
     try {
       await conversation.send('remember the number 42');
       const pid = conversation.stream?.pid;

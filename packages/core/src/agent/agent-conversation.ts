@@ -1,5 +1,6 @@
 import type { SDKMessage } from '@anthropic-ai/claude-agent-sdk';
 import type { AgentTurn } from './agent-turn.js';
+import { createConversationSession } from './conversation-session.js';
 import type { AgentQueryOptions } from './merge-agent-options.js';
 import type { AgentTurnResult } from './summarize-turn.js';
 
@@ -57,33 +58,25 @@ export function createResumeConversation(
   options: ConversationOptions = {},
 ): AgentConversation {
   const { mode: _mode, onMessage, sessionId: firstSessionId, resume, ...queryOptions } = options;
-  let sessionId: string | undefined = resume;
-  // A caller-picked id names the first session only: after reset() the CLI picks a new one.
-  let pendingSessionId = firstSessionId;
+  const session = createConversationSession({ resume, sessionId: firstSessionId });
   let running: AgentTurn | undefined;
-  let previousTotalCostUsd: number | undefined;
   const serialize = createTurnSerializer();
 
   const conversation: AgentConversation = {
     mode: 'resume',
     get sessionId() {
-      return sessionId;
+      return session.sessionId;
     },
     startTurn(text, hooks = {}) {
       if (running) throw new Error('a turn is already running in this conversation');
-      const turnOptions: AgentQueryOptions = { ...queryOptions };
-      if (sessionId !== undefined) turnOptions.resume = sessionId;
-      else if (pendingSessionId !== undefined) turnOptions.sessionId = pendingSessionId;
-      pendingSessionId = undefined;
+      const turnOptions: AgentQueryOptions = { ...queryOptions, ...session.startOptions() };
       const turn = deps.startTurn(text, turnOptions, {
         onMessage: (message) => {
-          if (message.type === 'system' && message.subtype === 'init') {
-            sessionId = message.session_id;
-          }
+          session.observe(message);
           onMessage?.(message);
           hooks.onMessage?.(message);
         },
-        ...(previousTotalCostUsd !== undefined ? { previousTotalCostUsd } : {}),
+        ...session.costBaseline(),
       });
       const tracked: AgentTurn = {
         messages: turn.messages,
@@ -94,8 +87,7 @@ export function createResumeConversation(
         },
         result: turn.result.then((result) => {
           if (running === tracked) running = undefined;
-          if (result.sessionId !== undefined) sessionId = result.sessionId;
-          if (result.result) previousTotalCostUsd = result.totalCostUsd;
+          session.record(result);
           return result;
         }),
       };
@@ -107,8 +99,7 @@ export function createResumeConversation(
     },
     async reset() {
       await conversation.close();
-      sessionId = undefined;
-      previousTotalCostUsd = undefined;
+      session.reset();
     },
     async close() {
       const turn = running;

@@ -6,6 +6,7 @@ import {
 } from './agent-conversation.js';
 import { type AgentStream, userMessage } from './agent-stream.js';
 import type { AgentTurn } from './agent-turn.js';
+import { createConversationSession } from './conversation-session.js';
 import { createInputQueue, type InputQueue } from './input-queue.js';
 import { type AgentTurnResult, summarizeTurn, type TurnStop } from './summarize-turn.js';
 
@@ -50,11 +51,9 @@ export function createLiveConversation(
   options: ConversationOptions = {},
 ): LiveConversation {
   const { mode: _mode, onMessage, sessionId: firstSessionId, resume, ...queryOptions } = options;
-  let sessionId: string | undefined = resume;
-  let pendingSessionId = firstSessionId;
+  const session = createConversationSession({ resume, sessionId: firstSessionId });
   let live: LiveProcess | undefined;
   let current: PendingTurn | undefined;
-  let previousTotalCostUsd: number | undefined;
   const serialize = createTurnSerializer();
 
   const finishTurn = (failure?: unknown) => {
@@ -64,29 +63,23 @@ export function createLiveConversation(
     const result = summarizeTurn(turn.messages, {
       ...(failure !== undefined ? { failure } : {}),
       wallMs: Date.now() - turn.startedAt,
-      ...(previousTotalCostUsd !== undefined ? { previousTotalCostUsd } : {}),
+      ...session.costBaseline(),
       ...(turn.stoppedBy ? { stoppedBy: turn.stoppedBy } : {}),
     });
-    if (result.sessionId !== undefined) sessionId = result.sessionId;
-    if (result.result) previousTotalCostUsd = result.totalCostUsd;
+    session.record(result);
     turn.settle(result);
   };
 
   const startProcess = (): LiveProcess => {
     const input = createInputQueue<SDKUserMessage>();
-    const startOptions: ConversationOptions = { ...queryOptions };
-    if (sessionId !== undefined) startOptions.resume = sessionId;
-    else if (pendingSessionId !== undefined) startOptions.sessionId = pendingSessionId;
-    pendingSessionId = undefined;
+    const startOptions: ConversationOptions = { ...queryOptions, ...session.startOptions() };
     const stream = deps.openStream(input, deps.resolveOptions(startOptions));
     const liveProcess: LiveProcess = { input, stream, pump: Promise.resolve() };
     liveProcess.pump = (async () => {
       let failure: unknown;
       try {
         for await (const message of stream) {
-          if (message.type === 'system' && message.subtype === 'init') {
-            sessionId = message.session_id;
-          }
+          session.observe(message);
           const turn = current;
           if (turn) {
             turn.messages.push(message);
@@ -111,7 +104,7 @@ export function createLiveConversation(
   const conversation: LiveConversation = {
     mode: 'streaming',
     get sessionId() {
-      return sessionId;
+      return session.sessionId;
     },
     get stream() {
       return live?.stream;
@@ -162,8 +155,7 @@ export function createLiveConversation(
     },
     async reset() {
       await conversation.close();
-      sessionId = undefined;
-      previousTotalCostUsd = undefined;
+      session.reset();
     },
     async close() {
       const liveProcess = live;

@@ -1,34 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createOfflineFixture,
-  findClaudeProcesses,
-  type OfflineFixture,
-  waitForNoClaudeProcesses,
-} from '../testing/index.js';
-import { type AgentClient, createAgentClient } from './agent-client.js';
+import { describe, expect, it } from 'vitest';
+import { findClaudeProcesses } from '../testing/index.js';
 import type { AgentTurnResult } from './summarize-turn.js';
+import { setupOfflineAgentClient } from './test-support/offline-agent-client.js';
 import { isTransientResult, withRetry } from './with-retry.js';
 import { TURN_TIMEOUT, TurnTimeoutError, withTimeout } from './with-timeout.js';
 
-let fixture: OfflineFixture;
-let client: AgentClient;
-
-beforeAll(async () => {
-  fixture = await createOfflineFixture();
-  client = createAgentClient({ cwd: fixture.workspace, env: fixture.env });
-});
-
-afterAll(async () => {
-  expect(await waitForNoClaudeProcesses()).toEqual([]);
-  await fixture?.cleanup();
-});
+const offline = setupOfflineAgentClient();
 
 describe('withTimeout against the real CLI', () => {
   it('[[stall:60000]] ends with TURN_TIMEOUT within the limit + 2 s and leaves no CLI process', async () => {
     const limitMs = 2000;
     const startedAt = Date.now();
-    const error = await withTimeout(client.startTurn('[[stall:60000]] anyone?'), limitMs).then(
+    const error = await withTimeout(
+      offline.client.startTurn('[[stall:60000]] anyone?'),
+      limitMs,
+    ).then(
       () => undefined,
       (failure: unknown) => failure,
     );
@@ -44,7 +31,7 @@ describe('withTimeout against the real CLI', () => {
   });
 
   it('a turn that ends in time resolves with its result', async () => {
-    const result = await withTimeout(client.startTurn('[[reply:quick]]'), 20_000);
+    const result = await withTimeout(offline.client.startTurn('[[reply:quick]]'), 20_000);
     expect(result.text).toBe('quick');
   });
 });
@@ -58,7 +45,7 @@ describe('withRetry against the real CLI', () => {
     const retries: number[] = [];
     const result = await withRetry(
       () =>
-        client.querySingle('[[error:500:3]] flaky upstream', {
+        offline.client.querySingle('[[error:500:3]] flaky upstream', {
           sessionId,
           persistSession: false,
           env: { CLAUDE_CODE_MAX_RETRIES: '1' },
@@ -68,7 +55,9 @@ describe('withRetry against the real CLI', () => {
     expect(retries).toEqual([1]);
     expect(result.isError).toBe(false);
     expect(result.text).toBe('Echo: flaky upstream');
-    const served = fixture.model.requests.filter((request) => request.sessionId === sessionId);
+    const served = offline.fixture.model.requests.filter(
+      (request) => request.sessionId === sessionId,
+    );
     expect(served.map((request) => request.status)).toEqual([500, 500, 500, 200]);
   });
 
@@ -78,22 +67,25 @@ describe('withRetry against the real CLI', () => {
     const result = await withRetry(
       () => {
         attempts++;
-        return client.querySingle('[[tool:Bash:{"command":"echo ran >> side-effect.txt"}]]', {
-          env: { CLAUDE_CODE_MAX_RETRIES: '0' },
-          hooks: {
-            // The API goes down right after the tool ran: the turn's next request fails.
-            PostToolUse: [
-              {
-                hooks: [
-                  async () => {
-                    await fixture.model.close();
-                    return {};
-                  },
-                ],
-              },
-            ],
+        return offline.client.querySingle(
+          '[[tool:Bash:{"command":"echo ran >> side-effect.txt"}]]',
+          {
+            env: { CLAUDE_CODE_MAX_RETRIES: '0' },
+            hooks: {
+              // The API goes down right after the tool ran: the turn's next request fails.
+              PostToolUse: [
+                {
+                  hooks: [
+                    async () => {
+                      await offline.fixture.model.close();
+                      return {};
+                    },
+                  ],
+                },
+              ],
+            },
           },
-        });
+        );
       },
       { baseDelayMs: 50 },
     );
@@ -103,6 +95,6 @@ describe('withRetry against the real CLI', () => {
     expect(result.ranTool).toBe(true);
     // The failure itself is of a retryable kind: only the tool call stopped the retry.
     expect(isTransientResult(result)).toBe(true);
-    expect(readFileSync(`${fixture.workspace}/side-effect.txt`, 'utf8')).toBe('ran\n');
+    expect(readFileSync(`${offline.fixture.workspace}/side-effect.txt`, 'utf8')).toBe('ran\n');
   });
 });

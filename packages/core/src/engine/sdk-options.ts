@@ -1,3 +1,4 @@
+import { permissionModeSchema } from '@agent-sessions/protocol';
 import type { Options, PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 
 /**
@@ -31,14 +32,8 @@ export interface SessionAgentOptions {
   maxBudgetUsd?: number;
 }
 
-const PERMISSION_MODES: readonly PermissionMode[] = [
-  'default',
-  'acceptEdits',
-  'bypassPermissions',
-  'plan',
-  'dontAsk',
-  'auto',
-];
+// The protocol's list is the one the server validates against: keep a single source.
+const PERMISSION_MODES: readonly PermissionMode[] = permissionModeSchema.options;
 
 function stringList(value: unknown): string[] | undefined {
   if (!Array.isArray(value)) return undefined;
